@@ -1,0 +1,161 @@
+//! CPU time of one frame of the admin's Users browser (`UsersView::ui` plus tessellation), headless, over
+//! 100,000 users with the page cache filled around rows 0, 50,000 and 99,900 (target: under 4 ms), and of
+//! a frame that scrolls 40 rows further each time (pages answered at once). Run with
+//! `cargo bench --bench users_table`.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use profile_editor::admin::PAGE_SIZE;
+use profile_editor::backendless::wire::PropertyDescriptor;
+use profile_editor::model::{Schema, UserRecord};
+use profile_editor::ui::users::{UsersAction, UsersView};
+use serde_json::{Value, json};
+
+/// Users in the table, as with `serve --demo --demo-users 100000`.
+const TOTAL: u64 = 100_000;
+
+fn descriptor(name: &str, ty: &str, identity: bool) -> PropertyDescriptor {
+    PropertyDescriptor {
+        name: name.to_owned(),
+        required: false,
+        data_type: ty.to_owned(),
+        default_value: Value::Null,
+        identity: Some(identity),
+        related_table: None,
+        custom_regex: None,
+        auto_load: None,
+        is_primary_key: None,
+    }
+}
+
+/// The demo schema of CONTRACT.md §2.
+fn schema() -> Schema {
+    Schema::from_descriptors(vec![
+        descriptor("objectId", "STRING_ID", false),
+        descriptor("created", "DATETIME", false),
+        descriptor("updated", "DATETIME", false),
+        descriptor("ownerId", "STRING", false),
+        descriptor("email", "STRING", true),
+        descriptor("password", "STRING", false),
+        descriptor("name", "STRING", false),
+        descriptor("phoneNumber", "STRING", false),
+        descriptor("address", "STRING", false),
+        descriptor("age", "INT", false),
+        descriptor("birthday", "DATETIME", false),
+        descriptor("newsletter", "BOOLEAN", false),
+        descriptor("score", "DOUBLE", false),
+        descriptor("preferences", "JSON", false),
+    ])
+}
+
+/// Page `page`: records shaped like the emulator's generated users.
+fn page_rows(page: usize) -> Vec<UserRecord> {
+    let first = page * PAGE_SIZE as usize;
+    let last = (first + PAGE_SIZE as usize).min(TOTAL as usize);
+    (first..last)
+        .map(|n| {
+            let Value::Object(map) = json!({
+                "objectId": format!("{n:08X}-0000-4000-8000-000000000000"), "___class": "Users",
+                "created": 1_704_067_200_000_i64 + n as i64 * 1_000, "updated": null, "ownerId": null,
+                "email": format!("user{n:05}@example.com"), "name": format!("User {n:05}"),
+                "phoneNumber": format!("555-{:04}", n % 10_000), "address": format!("{n} Generated Street"),
+                "age": 18 + n % 60, "birthday": 0, "newsletter": n % 2 == 0, "score": 2.5,
+                "preferences": null
+            }) else {
+                unreachable!()
+            };
+            UserRecord::from_json(map).expect("has an objectId")
+        })
+        .collect()
+}
+
+fn raw_input() -> egui::RawInput {
+    egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(
+            egui::Pos2::ZERO,
+            egui::vec2(1280.0, 900.0),
+        )),
+        ..Default::default()
+    }
+}
+
+/// One whole frame: layout of the view and tessellation of what it drew. Returns the view's action.
+fn frame(ctx: &egui::Context, view: &mut UsersView) -> Option<UsersAction> {
+    let mut action = None;
+    let output = ctx.run_ui(raw_input(), |ui| {
+        egui::CentralPanel::default().show(ui, |ui| {
+            action = view.ui(ui);
+        });
+    });
+    black_box(ctx.tessellate(output.shapes, output.pixels_per_point));
+    action
+}
+
+/// Plays the worker: answers the count and every page request at once.
+fn answer(view: &mut UsersView, action: Option<UsersAction>) {
+    match action {
+        Some(UsersAction::Count { generation, .. }) => view.count_loaded(generation, TOTAL),
+        Some(UsersAction::LoadPage {
+            generation, page, ..
+        }) => view.page_loaded(generation, page, page_rows(page)),
+        _ => {}
+    }
+}
+
+/// Frames until the view asks for nothing more.
+fn settle(ctx: &egui::Context, view: &mut UsersView) {
+    let mut idle = 0;
+    while idle < 3 {
+        let action = frame(ctx, view);
+        idle = if action.is_some() { 0 } else { idle + 1 };
+        answer(view, action);
+    }
+}
+
+fn users_table(c: &mut Criterion) {
+    let columns: Vec<String> = [
+        "email",
+        "name",
+        "created",
+        "age",
+        "newsletter",
+        "phoneNumber",
+    ]
+    .map(String::from)
+    .to_vec();
+    for row in [0_usize, 50_000, 99_900] {
+        let ctx = egui::Context::default();
+        let mut view = UsersView::new(schema(), &columns);
+        settle(&ctx, &mut view);
+        view.scroll_to_row(row);
+        settle(&ctx, &mut view);
+        let (first, last) = view.visible_rows().expect("rows are shown");
+        assert!(first <= row && row <= last + 1, "{row} in {first}..={last}");
+        assert!(view.cache().cached_pages() <= 16);
+        c.bench_function(&format!("users_table/frame_at_row_{row}"), |b| {
+            b.iter(|| frame(&ctx, &mut view))
+        });
+    }
+
+    // Scrolling: every frame moves 40 rows further (wrapping), pages answered at once; the cache stays bounded.
+    let ctx = egui::Context::default();
+    let mut view = UsersView::new(schema(), &columns);
+    settle(&ctx, &mut view);
+    let mut row = 0_usize;
+    c.bench_function("users_table/scroll_frame", |b| {
+        b.iter(|| {
+            row = (row + 40) % TOTAL as usize;
+            view.scroll_to_row(row);
+            let action = frame(&ctx, &mut view);
+            answer(&mut view, action);
+        })
+    });
+    assert!(
+        view.cache().cached_pages() <= 16,
+        "the page cache stays bounded"
+    );
+}
+
+criterion_group!(benches, users_table);
+criterion_main!(benches);

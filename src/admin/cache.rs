@@ -1,0 +1,334 @@
+//! The page cache of the Users browser: a bounded LRU of pages of [`PAGE_SIZE`] records, keyed by page
+//! index within one query generation; which pages to request for the visible rows (plus one ahead); which
+//! are on their way. Pure: no I/O. Answers for an older generation (an earlier filter or sort) are ignored.
+
+use std::collections::{HashMap, HashSet};
+
+use super::query::PAGE_SIZE;
+use crate::model::record::UserRecord;
+
+/// How many pages the view keeps by default (1,600 records): enough for a tall window plus read-ahead.
+pub const DEFAULT_CAPACITY_PAGES: usize = 16;
+/// At most this many page requests are on their way at once. Dragging the scroll bar across 100,000 rows
+/// passes hundreds of pages; without a cap their requests would queue up at the server ahead of the page
+/// the admin finally stops at.
+pub const MAX_IN_FLIGHT: usize = 4;
+
+/// One cached page.
+#[derive(Debug)]
+struct CachedPage {
+    /// The records, in server order.
+    rows: Vec<UserRecord>,
+    /// When the page was last wanted (a tick of [`PageCache::tick`]); the smallest is evicted first.
+    last_used: u64,
+}
+
+/// What the table can show for a row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RowState<'a> {
+    /// The record is here.
+    Loaded(&'a UserRecord),
+    /// Its page is requested and on its way (or about to be requested).
+    Loading,
+    /// Loading its page failed; it is asked for again after a retry.
+    Failed,
+}
+
+/// A bounded cache of pages for one query at a time.
+#[derive(Debug)]
+pub struct PageCache {
+    /// Bumped by [`PageCache::reset`]; pages and totals of other generations are dropped.
+    generation: u64,
+    /// At most this many pages are kept.
+    capacity: usize,
+    /// Loaded pages by page index.
+    pages: HashMap<usize, CachedPage>,
+    /// Pages requested and not yet answered.
+    pending: HashSet<usize>,
+    /// Pages whose request failed; not requested again until [`PageCache::retry`].
+    failed: HashSet<usize>,
+    /// The LRU clock.
+    tick: u64,
+    /// The row count from `count`, once known.
+    total: Option<u64>,
+}
+
+impl Default for PageCache {
+    fn default() -> Self {
+        Self::new(DEFAULT_CAPACITY_PAGES)
+    }
+}
+
+impl PageCache {
+    /// An empty cache keeping at most `capacity_pages` pages (at least 2: the visible one and one ahead).
+    pub fn new(capacity_pages: usize) -> Self {
+        Self {
+            generation: 0,
+            capacity: capacity_pages.max(2),
+            pages: HashMap::new(),
+            pending: HashSet::new(),
+            failed: HashSet::new(),
+            tick: 0,
+            total: None,
+        }
+    }
+
+    /// The current query generation; requests carry it and their answers must repeat it.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Forgets everything for a new query (filter or sort changed); returns the new generation.
+    pub fn reset(&mut self) -> u64 {
+        self.generation += 1;
+        self.pages.clear();
+        self.pending.clear();
+        self.failed.clear();
+        self.total = None;
+        self.generation
+    }
+
+    /// The number of matching rows, once `count` answered.
+    pub fn total(&self) -> Option<u64> {
+        self.total
+    }
+
+    /// Stores the count of `generation`; ignored (false) for another generation.
+    pub fn set_total(&mut self, generation: u64, total: u64) -> bool {
+        if generation != self.generation {
+            return false;
+        }
+        self.total = Some(total);
+        true
+    }
+
+    /// What row `index` can show now.
+    pub fn row(&self, index: usize) -> RowState<'_> {
+        let page = index / PAGE_SIZE as usize;
+        match self.pages.get(&page) {
+            Some(cached) => match cached.rows.get(index % PAGE_SIZE as usize) {
+                Some(record) => RowState::Loaded(record),
+                // A short page: the table shrank since `count`; the row is gone.
+                None => RowState::Failed,
+            },
+            None if self.failed.contains(&page) => RowState::Failed,
+            None => RowState::Loading,
+        }
+    }
+
+    /// The pages rows `first..=last` need, plus the page after them (read-ahead), within the total when known.
+    /// Marks them as in use; returns the ones to request now (not cached, not pending, not failed, at most
+    /// [`MAX_IN_FLIGHT`] pending in all), which are then pending. The rest are asked for on a later frame.
+    pub fn request_pages(&mut self, first: usize, last: usize) -> Vec<usize> {
+        let page_size = PAGE_SIZE as usize;
+        let first_page = first / page_size;
+        let mut last_page = last.max(first) / page_size + 1;
+        if let Some(total) = self.total {
+            let pages = usize::try_from(total.div_ceil(u64::from(PAGE_SIZE))).unwrap_or(usize::MAX);
+            if pages == 0 {
+                return Vec::new();
+            }
+            last_page = last_page.min(pages - 1);
+        }
+        self.tick += 1;
+        let mut wanted = Vec::new();
+        for page in first_page..=last_page {
+            if let Some(cached) = self.pages.get_mut(&page) {
+                cached.last_used = self.tick;
+            } else if !self.pending.contains(&page)
+                && !self.failed.contains(&page)
+                && self.pending.len() < MAX_IN_FLIGHT
+            {
+                self.pending.insert(page);
+                wanted.push(page);
+            }
+        }
+        wanted
+    }
+
+    /// Stores page `page` of `generation`; ignored (false) for another generation. Evicts the least recently
+    /// used pages beyond the capacity.
+    pub fn insert(&mut self, generation: u64, page: usize, rows: Vec<UserRecord>) -> bool {
+        if generation != self.generation {
+            return false;
+        }
+        self.pending.remove(&page);
+        self.failed.remove(&page);
+        self.tick += 1;
+        self.pages.insert(
+            page,
+            CachedPage {
+                rows,
+                last_used: self.tick,
+            },
+        );
+        while self.pages.len() > self.capacity {
+            let oldest = self
+                .pages
+                .iter()
+                .min_by_key(|(_, cached)| cached.last_used)
+                .map(|(&page, _)| page);
+            match oldest {
+                Some(oldest) => {
+                    self.pages.remove(&oldest);
+                }
+                None => break,
+            }
+        }
+        true
+    }
+
+    /// Page `page` of `generation` could not be loaded; it shows as failed until [`PageCache::retry`].
+    pub fn fail(&mut self, generation: u64, page: usize) {
+        if generation == self.generation {
+            self.pending.remove(&page);
+            self.failed.insert(page);
+        }
+    }
+
+    /// Failed pages may be requested again.
+    pub fn retry(&mut self) {
+        self.failed.clear();
+    }
+
+    /// Whether any page is on its way.
+    pub fn is_loading(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// How many records are held (bounded by the capacity times [`PAGE_SIZE`]).
+    pub fn cached_rows(&self) -> usize {
+        self.pages.values().map(|cached| cached.rows.len()).sum()
+    }
+
+    /// How many pages are held.
+    pub fn cached_pages(&self) -> usize {
+        self.pages.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(page: usize, n: usize) -> Vec<UserRecord> {
+        (0..n)
+            .map(|i| {
+                let id = format!("P{page}R{i}");
+                UserRecord::from_json(
+                    serde_json::json!({ "objectId": id })
+                        .as_object()
+                        .unwrap()
+                        .clone(),
+                )
+                .unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn visible_rows_request_their_pages_and_one_ahead_once() {
+        let mut cache = PageCache::new(8);
+        assert_eq!(cache.request_pages(0, 30), [0, 1]);
+        // Pending pages are not asked for twice.
+        assert_eq!(cache.request_pages(0, 30), Vec::<usize>::new());
+        assert_eq!(cache.request_pages(150, 230), [2, 3]);
+        assert!(cache.is_loading());
+        assert_eq!(cache.row(5), RowState::Loading);
+    }
+
+    #[test]
+    fn read_ahead_stops_at_the_last_page() {
+        let mut cache = PageCache::new(8);
+        let generation = cache.reset();
+        assert!(cache.set_total(generation, 250));
+        assert_eq!(cache.request_pages(200, 249), [2]);
+        let generation = cache.reset();
+        cache.set_total(generation, 0);
+        assert!(cache.request_pages(0, 20).is_empty());
+    }
+
+    #[test]
+    fn loaded_rows_are_found_by_index() {
+        let mut cache = PageCache::new(8);
+        let generation = cache.generation();
+        cache.request_pages(100, 120);
+        assert!(cache.insert(generation, 1, rows(1, 100)));
+        match cache.row(142) {
+            RowState::Loaded(record) => assert_eq!(record.object_id(), "P1R42"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(cache.row(99), RowState::Loading);
+    }
+
+    #[test]
+    fn answers_of_an_older_generation_are_ignored() {
+        let mut cache = PageCache::new(8);
+        let old = cache.generation();
+        cache.request_pages(0, 10);
+        let new = cache.reset();
+        assert!(!cache.insert(old, 0, rows(0, 100)));
+        assert!(!cache.set_total(old, 5));
+        assert_eq!(cache.total(), None);
+        assert_eq!(cache.row(0), RowState::Loading);
+        // The reset forgot the pending request, so the new query asks again.
+        assert_eq!(cache.request_pages(0, 10), [0, 1]);
+        assert!(cache.insert(new, 0, rows(0, 100)));
+    }
+
+    #[test]
+    fn the_cache_stays_bounded_and_evicts_the_least_recently_used() {
+        let mut cache = PageCache::new(4);
+        let generation = cache.generation();
+        for page in 0..1000 {
+            let first = page * 100;
+            for wanted in cache.request_pages(first, first + 30) {
+                cache.insert(generation, wanted, rows(wanted, 100));
+            }
+            assert!(cache.cached_pages() <= 4, "page {page}");
+        }
+        assert!(cache.cached_rows() <= 400);
+        // The pages just visited are the ones kept.
+        assert!(matches!(cache.row(999 * 100 + 5), RowState::Loaded(_)));
+        assert_eq!(cache.row(0), RowState::Loading);
+    }
+
+    #[test]
+    fn pages_in_view_are_not_evicted_by_their_read_ahead() {
+        let mut cache = PageCache::new(2);
+        let generation = cache.generation();
+        for page in cache.request_pages(0, 10) {
+            cache.insert(generation, page, rows(page, 100));
+        }
+        for page in cache.request_pages(0, 10) {
+            cache.insert(generation, page, rows(page, 100));
+        }
+        assert!(matches!(cache.row(3), RowState::Loaded(_)));
+        assert!(matches!(cache.row(103), RowState::Loaded(_)));
+    }
+
+    #[test]
+    fn at_most_a_few_requests_are_in_flight() {
+        let mut cache = PageCache::new(16);
+        let generation = cache.generation();
+        assert_eq!(cache.request_pages(0, 10), [0, 1]);
+        assert_eq!(cache.request_pages(5000, 5010), [50, 51]);
+        // Two more visible pages must wait for an answer.
+        assert!(cache.request_pages(9000, 9010).is_empty());
+        assert_eq!(cache.row(9005), RowState::Loading);
+        cache.insert(generation, 0, rows(0, 100));
+        assert_eq!(cache.request_pages(9000, 9010), [90]);
+    }
+
+    #[test]
+    fn failed_pages_wait_for_a_retry() {
+        let mut cache = PageCache::new(4);
+        let generation = cache.generation();
+        assert_eq!(cache.request_pages(0, 10), [0, 1]);
+        cache.fail(generation, 0);
+        assert_eq!(cache.row(3), RowState::Failed);
+        assert!(cache.request_pages(0, 10).is_empty());
+        cache.retry();
+        assert_eq!(cache.request_pages(0, 10), [0]);
+    }
+}

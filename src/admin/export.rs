@@ -1,0 +1,474 @@
+//! Export of the Users browser's current filter and sort to CSV (RFC 4180) or JSON: the writers, and the
+//! async job that pages through the server into a temporary file and renames it into place only when
+//! complete. A cancelled or failed export removes its temporary file, so no half file is ever left under
+//! the chosen name. Takes a path: picking it (the native dialog) is the app's business.
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::io::AsyncWriteExt as _;
+
+use super::query::{PAGE_SIZE, UsersQuery};
+use crate::backendless::client::{Client, UserToken};
+use crate::backendless::error::ApiError;
+use crate::model::record::UserRecord;
+
+/// How often a running request checks whether the export was cancelled.
+const CANCEL_POLL: Duration = Duration::from_millis(25);
+
+/// The file format of an export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExportFormat {
+    /// RFC 4180: CRLF line ends, a header of the chosen columns, fields with `"`, `,` or line breaks quoted.
+    #[default]
+    Csv,
+    /// A JSON array of records, each an object of the chosen columns in their order.
+    Json,
+}
+
+impl ExportFormat {
+    /// The usual file extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Json => "json",
+        }
+    }
+
+    /// The name shown to the user.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Csv => "CSV",
+            Self::Json => "JSON",
+        }
+    }
+}
+
+/// Shared between the export job and the view: progress to draw and a cancel switch.
+#[derive(Debug)]
+pub struct ExportControl {
+    /// Records written so far.
+    done: AtomicU64,
+    /// Records to write (from `count`); `u64::MAX` until known.
+    total: AtomicU64,
+    /// Set by Cancel; the job stops at its next check and removes its temporary file.
+    cancelled: AtomicBool,
+}
+
+impl Default for ExportControl {
+    fn default() -> Self {
+        Self {
+            done: AtomicU64::new(0),
+            total: AtomicU64::new(u64::MAX),
+            cancelled: AtomicBool::new(false),
+        }
+    }
+}
+
+impl ExportControl {
+    /// Asks the job to stop.
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether Cancel was pressed.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed)
+    }
+
+    /// (records written, records expected once counted).
+    pub fn progress(&self) -> (u64, Option<u64>) {
+        let total = self.total.load(Ordering::Relaxed);
+        (
+            self.done.load(Ordering::Relaxed),
+            (total != u64::MAX).then_some(total),
+        )
+    }
+
+    /// The fraction done, 0.0 while the total is unknown.
+    pub fn fraction(&self) -> f32 {
+        match self.progress() {
+            (done, Some(total)) if total > 0 => (done as f64 / total as f64).min(1.0) as f32,
+            (_, Some(_)) => 1.0,
+            _ => 0.0,
+        }
+    }
+}
+
+/// Why an export did not complete. In every case the chosen path is untouched.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ExportError {
+    /// Sent when Cancel was pressed.
+    #[error("The export was cancelled; no file was written.")]
+    Cancelled,
+    /// Sent when the server refused a page or the count, or could not be reached.
+    #[error("{0}")]
+    Api(#[from] ApiError),
+    /// Sent when the file could not be written or renamed.
+    #[error("Cannot write the file: {message} ({})", path.display())]
+    Io {
+        /// The file concerned.
+        path: PathBuf,
+        /// What the OS said.
+        message: String,
+    },
+}
+
+/// A successful export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportSummary {
+    /// Records written.
+    pub records: u64,
+    /// Where the file is.
+    pub path: PathBuf,
+}
+
+// ------------------------------------------------------------------------------------------------
+// Writers.
+
+/// The text of a value in a CSV cell: strings as they are, null or missing empty, other JSON as JSON text
+/// (numbers exact, DATETIME as epoch milliseconds, booleans `true`/`false`).
+pub fn cell_text(value: Option<&serde_json::Value>) -> Cow<'_, str> {
+    match value {
+        None | Some(serde_json::Value::Null) => Cow::Borrowed(""),
+        Some(serde_json::Value::String(s)) => Cow::Borrowed(s),
+        Some(other) => Cow::Owned(other.to_string()),
+    }
+}
+
+/// One RFC 4180 field: quoted (inner quotes doubled) when it holds a quote, a comma or a line break.
+pub fn csv_field(text: &str) -> Cow<'_, str> {
+    if text.contains(['"', ',', '\n', '\r']) {
+        Cow::Owned(format!("\"{}\"", text.replace('"', "\"\"")))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// One CSV record line, CRLF-terminated.
+pub fn csv_line<'a>(fields: impl IntoIterator<Item = &'a str>) -> String {
+    let mut line = fields
+        .into_iter()
+        .map(csv_field)
+        .collect::<Vec<_>>()
+        .join(",");
+    line.push_str("\r\n");
+    line
+}
+
+/// The CSV line of `record` for `columns`.
+pub fn csv_record(record: &UserRecord, columns: &[String]) -> String {
+    let cells: Vec<Cow<'_, str>> = columns
+        .iter()
+        .map(|column| cell_text(record.get(column)))
+        .collect();
+    csv_line(cells.iter().map(AsRef::as_ref))
+}
+
+/// `record` restricted to `columns`, in their order (a missing property is null).
+pub fn json_record(
+    record: &UserRecord,
+    columns: &[String],
+) -> serde_json::Map<String, serde_json::Value> {
+    columns
+        .iter()
+        .map(|column| {
+            (
+                column.clone(),
+                record
+                    .get(column)
+                    .cloned()
+                    .unwrap_or(serde_json::Value::Null),
+            )
+        })
+        .collect()
+}
+
+/// Streams records into the bytes of one file format.
+struct Writer {
+    format: ExportFormat,
+    columns: Vec<String>,
+    /// Records written so far (JSON needs it for the separators).
+    written: u64,
+}
+
+impl Writer {
+    fn header(&self) -> String {
+        match self.format {
+            ExportFormat::Csv => csv_line(self.columns.iter().map(String::as_str)),
+            ExportFormat::Json => "[".to_owned(),
+        }
+    }
+
+    fn record(&mut self, record: &UserRecord) -> String {
+        let text = match self.format {
+            ExportFormat::Csv => csv_record(record, &self.columns),
+            ExportFormat::Json => {
+                let object = serde_json::Value::Object(json_record(record, &self.columns));
+                let separator = if self.written == 0 { "\n" } else { ",\n" };
+                format!("{separator}{object}")
+            }
+        };
+        self.written += 1;
+        text
+    }
+
+    fn footer(&self) -> String {
+        match self.format {
+            ExportFormat::Csv => String::new(),
+            ExportFormat::Json if self.written == 0 => "]\n".to_owned(),
+            ExportFormat::Json => "\n]\n".to_owned(),
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// The job.
+
+/// `dir/name.tmp-XXXXXXXX` beside `path` (same directory, so the rename is atomic).
+pub fn temp_path(path: &Path) -> PathBuf {
+    let suffix = getrandom::u32().unwrap_or_else(|_| std::process::id());
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "export".to_owned());
+    path.with_file_name(format!("{name}.tmp-{suffix:08x}"))
+}
+
+/// Exports every record matching `query`, sorted as it says, with `columns`, to `path` in `format`.
+///
+/// Pages of [`PAGE_SIZE`] are fetched one after another and appended to a temporary file beside `path`;
+/// when all are written the file is flushed, synced and renamed to `path`. On cancel or any error the
+/// temporary file is removed and `path` is left as it was.
+pub async fn export(
+    client: &Client,
+    user_token: &UserToken,
+    query: &UsersQuery,
+    columns: &[String],
+    format: ExportFormat,
+    path: &Path,
+    control: &ExportControl,
+) -> Result<ExportSummary, ExportError> {
+    let temp = temp_path(path);
+    let result = write_all(client, user_token, query, columns, format, &temp, control).await;
+    let result = match result {
+        Ok(records) => tokio::fs::rename(&temp, path)
+            .await
+            .map(|()| records)
+            .map_err(|e| io_error(path, &e)),
+        Err(error) => Err(error),
+    };
+    match result {
+        Ok(records) => {
+            sync_dir(path).await;
+            Ok(ExportSummary {
+                records,
+                path: path.to_owned(),
+            })
+        }
+        Err(error) => {
+            // The file may not exist (a failure before it was created): nothing to remove then.
+            tokio::fs::remove_file(&temp).await.ok();
+            Err(error)
+        }
+    }
+}
+
+async fn write_all(
+    client: &Client,
+    user_token: &UserToken,
+    query: &UsersQuery,
+    columns: &[String],
+    format: ExportFormat,
+    temp: &Path,
+    control: &ExportControl,
+) -> Result<u64, ExportError> {
+    let where_clause = query.where_clause();
+    let total = cancellable(
+        control,
+        client.count_users(Some(user_token), where_clause.as_deref()),
+    )
+    .await??;
+    control.total.store(total, Ordering::Relaxed);
+    let file = tokio::fs::File::create(temp)
+        .await
+        .map_err(|e| io_error(temp, &e))?;
+    let mut out = tokio::io::BufWriter::new(file);
+    let mut writer = Writer {
+        format,
+        columns: columns.to_vec(),
+        written: 0,
+    };
+    let write = |e: std::io::Error| io_error(temp, &e);
+    out.write_all(writer.header().as_bytes())
+        .await
+        .map_err(write)?;
+    for page in 0.. {
+        if control.is_cancelled() {
+            return Err(ExportError::Cancelled);
+        }
+        let rows = cancellable(
+            control,
+            client.find_users(Some(user_token), &query.find_query(page)),
+        )
+        .await??;
+        let mut chunk = String::new();
+        for record in &rows {
+            chunk.push_str(&writer.record(record));
+        }
+        out.write_all(chunk.as_bytes()).await.map_err(write)?;
+        control.done.fetch_add(rows.len() as u64, Ordering::Relaxed);
+        if rows.len() < PAGE_SIZE as usize {
+            break;
+        }
+    }
+    if control.is_cancelled() {
+        return Err(ExportError::Cancelled);
+    }
+    out.write_all(writer.footer().as_bytes())
+        .await
+        .map_err(write)?;
+    out.flush().await.map_err(write)?;
+    let file = out.into_inner();
+    file.sync_all().await.map_err(write)?;
+    Ok(writer.written)
+}
+
+/// Runs `call` unless Cancel is pressed first.
+async fn cancellable<T>(
+    control: &ExportControl,
+    call: impl Future<Output = Result<T, ApiError>>,
+) -> Result<Result<T, ApiError>, ExportError> {
+    tokio::select! {
+        result = call => Ok(result),
+        () = async {
+            while !control.is_cancelled() {
+                tokio::time::sleep(CANCEL_POLL).await;
+            }
+        } => Err(ExportError::Cancelled),
+    }
+}
+
+fn io_error(path: &Path, error: &std::io::Error) -> ExportError {
+    ExportError::Io {
+        path: path.to_owned(),
+        message: error.to_string(),
+    }
+}
+
+/// Makes the rename durable (Unix: fsync the directory). Best effort: the file itself is already synced.
+async fn sync_dir(path: &Path) {
+    #[cfg(unix)]
+    if let Some(dir) = path.parent() {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        if let Ok(dir) = tokio::fs::File::open(dir).await {
+            dir.sync_all().await.ok();
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(value: serde_json::Value) -> UserRecord {
+        UserRecord::from_json(value.as_object().unwrap().clone()).unwrap()
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_only_when_needed() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
+        assert_eq!(csv_field("cr\r"), "\"cr\r\"");
+        assert_eq!(csv_field(""), "");
+    }
+
+    #[test]
+    fn csv_records_follow_the_columns_and_end_with_crlf() {
+        let r = record(serde_json::json!({
+            "objectId": "A1", "name": "O'Hara, \"Scarlett\"\nTara", "age": 30,
+            "newsletter": true, "preferences": {"a": [1, 2]}, "address": null
+        }));
+        let columns: Vec<String> = [
+            "name",
+            "age",
+            "newsletter",
+            "preferences",
+            "address",
+            "missing",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(
+            csv_record(&r, &columns),
+            "\"O'Hara, \"\"Scarlett\"\"\nTara\",30,true,\"{\"\"a\"\":[1,2]}\",,\r\n"
+        );
+        assert_eq!(
+            csv_line(columns.iter().map(String::as_str)),
+            "name,age,newsletter,preferences,address,missing\r\n"
+        );
+    }
+
+    #[test]
+    fn json_export_is_an_array_of_records_with_the_columns() {
+        let columns: Vec<String> = ["email", "age"].map(String::from).to_vec();
+        let mut writer = Writer {
+            format: ExportFormat::Json,
+            columns: columns.clone(),
+            written: 0,
+        };
+        let mut text = writer.header();
+        text.push_str(&writer.record(&record(
+            serde_json::json!({"objectId": "A", "email": "a@x", "age": 1}),
+        )));
+        text.push_str(&writer.record(&record(
+            serde_json::json!({"objectId": "B", "email": "b,\"x\""}),
+        )));
+        text.push_str(&writer.footer());
+        let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            parsed,
+            serde_json::json!([{"email": "a@x", "age": 1}, {"email": "b,\"x\"", "age": null}])
+        );
+        let empty = Writer {
+            format: ExportFormat::Json,
+            columns,
+            written: 0,
+        };
+        let text = format!("{}{}", empty.header(), empty.footer());
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+            serde_json::json!([])
+        );
+    }
+
+    #[test]
+    fn temp_file_sits_beside_the_target() {
+        let temp = temp_path(Path::new("/tmp/out/users.csv"));
+        assert_eq!(temp.parent(), Some(Path::new("/tmp/out")));
+        let name = temp.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(name.starts_with("users.csv.tmp-"), "{name}");
+    }
+
+    #[test]
+    fn progress_is_unknown_until_counted() {
+        let control = ExportControl::default();
+        assert_eq!(control.progress(), (0, None));
+        assert!(control.fraction().abs() < f32::EPSILON);
+        control.total.store(200, Ordering::Relaxed);
+        control.done.store(50, Ordering::Relaxed);
+        assert!((control.fraction() - 0.25).abs() < 1e-6);
+        control.cancel();
+        assert!(control.is_cancelled());
+    }
+}

@@ -1,0 +1,187 @@
+//! The Users browser's query: quick search, advanced `where`, sort column and direction, and how they
+//! become a Backendless `where` clause and `sortBy` list. Pure: no I/O.
+
+use crate::backendless::client::FindQuery;
+
+/// Rows per page, the Backendless maximum.
+pub const PAGE_SIZE: u32 = 100;
+
+/// One sort: a column and its direction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sort {
+    /// The column sorted on.
+    pub column: String,
+    /// Largest first.
+    pub descending: bool,
+}
+
+/// What the admin is looking at: filter and sort. Any change makes the cached pages stale.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UsersQuery {
+    /// Quick search: the identity or the name contains this text (blank: no quick filter).
+    pub quick: String,
+    /// An advanced Backendless `where` clause, as typed (blank: none).
+    pub advanced: String,
+    /// The sort, if the admin clicked a column header.
+    pub sort: Option<Sort>,
+    /// The identity column searched by the quick search (`email` on the demo schema).
+    pub identity_column: String,
+}
+
+impl UsersQuery {
+    /// An empty query searching `identity_column` and `name`.
+    pub fn new(identity_column: impl Into<String>) -> Self {
+        Self {
+            identity_column: identity_column.into(),
+            ..Self::default()
+        }
+    }
+
+    /// The `where` clause sent: the quick search and the advanced clause, each parenthesised, joined by AND.
+    pub fn where_clause(&self) -> Option<String> {
+        let quick = quick_search_where(&self.quick, &self.identity_column);
+        let advanced = Some(self.advanced.trim())
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned);
+        match (quick, advanced) {
+            (None, None) => None,
+            (Some(q), None) => Some(q),
+            (None, Some(a)) => Some(a),
+            (Some(q), Some(a)) => Some(format!("({q}) AND ({a})")),
+        }
+    }
+
+    /// The `sortBy` list: the chosen column, then `objectId` so that equal values page deterministically
+    /// (not after `objectId` or the identity: both are unique, and a tie-break would keep the server from
+    /// walking the identity's index).
+    pub fn sort_by(&self) -> Vec<String> {
+        match &self.sort {
+            None => Vec::new(),
+            Some(sort) => {
+                let direction = if sort.descending { "desc" } else { "asc" };
+                let mut items = vec![format!("{} {direction}", sort.column)];
+                if sort.column != "objectId" && sort.column != self.identity_column {
+                    items.push("objectId asc".to_owned());
+                }
+                items
+            }
+        }
+    }
+
+    /// A header click on `column`: ascending first, then descending, then ascending again.
+    pub fn toggle_sort(&mut self, column: &str) {
+        self.sort = match self.sort.take() {
+            Some(sort) if sort.column == column => Some(Sort {
+                descending: !sort.descending,
+                ..sort
+            }),
+            _ => Some(Sort {
+                column: column.to_owned(),
+                descending: false,
+            }),
+        };
+    }
+
+    /// The request for page `page` (of [`PAGE_SIZE`] rows), whole records.
+    pub fn find_query(&self, page: usize) -> FindQuery {
+        FindQuery {
+            where_clause: self.where_clause(),
+            sort_by: self.sort_by(),
+            props: Vec::new(),
+            page_size: PAGE_SIZE,
+            offset: page as u64 * u64::from(PAGE_SIZE),
+        }
+    }
+}
+
+/// A SQL string literal: single quotes around, each single quote doubled.
+pub fn quote_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// `email LIKE '%x%' OR name LIKE '%x%'` for quick-search text `x` (trimmed); `None` when blank.
+///
+/// The text is quoted with [`quote_literal`], so quotes cannot end the literal. The Backendless `where`
+/// dialect has no `ESCAPE` clause, so a `%` or `_` typed into the quick search keeps its LIKE meaning (any
+/// text / any one character); the label under the box says so. Matching is case-insensitive on Backendless
+/// (MySQL collation) and on the emulator (SQLite LIKE).
+pub fn quick_search_where(text: &str, identity_column: &str) -> Option<String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    let pattern = quote_literal(&format!("%{text}%"));
+    let identity = if identity_column.is_empty() {
+        "email"
+    } else {
+        identity_column
+    };
+    Some(format!("{identity} LIKE {pattern} OR name LIKE {pattern}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blank_query_has_no_where_and_no_sort() {
+        let q = UsersQuery::new("email");
+        assert_eq!(q.where_clause(), None);
+        assert!(q.sort_by().is_empty());
+        let q = UsersQuery {
+            quick: "   ".into(),
+            advanced: " \t".into(),
+            ..UsersQuery::new("email")
+        };
+        assert_eq!(q.where_clause(), None);
+    }
+
+    #[test]
+    fn quick_search_quotes_single_quotes() {
+        assert_eq!(
+            quick_search_where(" O'Brien ", "email").unwrap(),
+            "email LIKE '%O''Brien%' OR name LIKE '%O''Brien%'"
+        );
+        // An attempt to close the literal stays inside it.
+        assert_eq!(
+            quick_search_where("x' OR '1'='1", "email").unwrap(),
+            "email LIKE '%x'' OR ''1''=''1%' OR name LIKE '%x'' OR ''1''=''1%'"
+        );
+    }
+
+    #[test]
+    fn quick_and_advanced_are_parenthesised_and_joined() {
+        let q = UsersQuery {
+            quick: "ali".into(),
+            advanced: "age > 20 OR age IS NULL".into(),
+            ..UsersQuery::new("email")
+        };
+        assert_eq!(
+            q.where_clause().unwrap(),
+            "(email LIKE '%ali%' OR name LIKE '%ali%') AND (age > 20 OR age IS NULL)"
+        );
+    }
+
+    #[test]
+    fn header_clicks_toggle_the_direction() {
+        let mut q = UsersQuery::new("email");
+        q.toggle_sort("name");
+        assert_eq!(q.sort_by(), ["name asc", "objectId asc"]);
+        q.toggle_sort("name");
+        assert_eq!(q.sort_by(), ["name desc", "objectId asc"]);
+        q.toggle_sort("name");
+        assert_eq!(q.sort_by(), ["name asc", "objectId asc"]);
+        q.toggle_sort("objectId");
+        assert_eq!(q.sort_by(), ["objectId asc"]);
+        q.toggle_sort("email");
+        assert_eq!(q.sort_by(), ["email asc"]);
+    }
+
+    #[test]
+    fn page_queries_use_the_maximum_page_size_and_offsets() {
+        let q = UsersQuery::new("email");
+        let page = q.find_query(3);
+        assert_eq!((page.page_size, page.offset), (100, 300));
+        assert!(page.props.is_empty());
+    }
+}

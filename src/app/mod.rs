@@ -1,0 +1,692 @@
+//! The desktop app: `App` (eframe) routes between the starting, login and editor screens, drains worker
+//! events into `AppState` in `logic`, draws in `ui`, and turns what the views return into worker commands.
+//! It never awaits, never talks HTTP and never matches error codes itself (that is `state`).
+//!
+//! - [`state`]: the pure state machine.
+//! - [`messages`]: commands, events, request ids and the repainting event sender.
+//! - [`worker`]: the tokio thread that does the I/O.
+//! - [`settings`]: connections and the remembered session on disk.
+//! - [`users`]: the requests and answers of the admin's Users browser.
+//! - [`drafts`]: the open editor's pending edits kept on disk, debounced.
+
+pub mod drafts;
+pub mod messages;
+pub mod settings;
+pub mod state;
+pub mod users;
+pub mod worker;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+
+use crate::backendless::client::Password;
+use crate::cli::ConnectionArgs;
+use crate::ui::connection::{ConnectionAction, ConnectionStatus, connection_ui};
+use crate::ui::editor::unsaved::{UnsavedChoice, unsaved_changes_ui};
+use crate::ui::editor::{EditorAction, EditorView};
+use crate::ui::login::{LoginAction, LoginStatus, LoginView};
+use crate::ui::theme;
+use messages::WorkerEvent;
+use settings::{Connection, ConnectionKind, RememberedSession, Settings};
+use state::{AppState, Effect, LocalServer, Screen};
+use worker::{WorkerDirs, WorkerHandle};
+
+/// How to build an [`App`]: the connection flags and the directories it may write to. Tests pass temp dirs.
+#[derive(Debug, Clone)]
+pub struct AppOptions {
+    /// `--server`, `--app-id`, `--api-key`: preselect a connection.
+    pub connection: ConnectionArgs,
+    /// Where `settings.json` and the remembered session live (the OS config dir in production).
+    pub settings_dir: PathBuf,
+    /// Where the Local demo keeps its database, in the `emulator` sub-folder (the OS data dir in production).
+    pub data_dir: PathBuf,
+}
+
+impl AppOptions {
+    /// The OS config and data dirs of the app (via `directories`), with `connection` preselected.
+    pub fn from_os_dirs(connection: ConnectionArgs) -> anyhow::Result<Self> {
+        let dirs = directories::ProjectDirs::from("dev", "profile-editor", "Profile Editor")
+            .context("cannot find the user's home directory")?;
+        Ok(Self {
+            connection,
+            settings_dir: dirs.config_dir().to_owned(),
+            data_dir: dirs.data_dir().to_owned(),
+        })
+    }
+}
+
+/// A question the app asks before it drops edits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Confirm {
+    /// Log out although the editor has unsaved changes.
+    Logout,
+    /// Reload although the editor has unsaved changes.
+    Reload,
+    /// Close the window although the editor has unsaved changes.
+    Close,
+}
+
+/// The eframe app. Owns the state machine, the views and the worker handle.
+pub struct App {
+    /// Screens, session, requests in flight and messages.
+    state: AppState,
+    /// The connections and the theme; saved when they change.
+    settings: Settings,
+    /// Where `settings` is saved.
+    settings_dir: PathBuf,
+    /// Commands go here. Dropping it ends and joins the worker thread; it is declared before `events` so the
+    /// worker can still deliver its last answers while it stops.
+    worker: WorkerHandle,
+    /// Events from the worker, drained in `logic`.
+    events: std::sync::mpsc::Receiver<WorkerEvent>,
+    /// The login form's buffers; kept for the whole run, so nothing typed is lost.
+    login: LoginView,
+    /// The editor of the logged-in user; kept while a session ended, until the same user logs in again.
+    editor: Option<EditorView>,
+    /// The logo shown in the top bar and on the login card.
+    logo: egui::TextureHandle,
+    /// An open confirmation dialog.
+    confirm: Option<Confirm>,
+    /// Whether the first usable screen (login or editor) has been drawn; for the launch-time log line.
+    shown_ready: bool,
+    /// The screen drawn last frame, to notice when the login screen comes back.
+    last_screen: Screen,
+    /// The admin's Users browser and the Profile/Users switch; reset for every new session.
+    users: users::UsersScreen,
+    /// Writes the editor's pending edits to the data dir as a draft, debounced.
+    drafts: drafts::DraftKeeper,
+    /// What to do once the save the user chose in the unsaved-changes question has succeeded.
+    after_save: Option<Confirm>,
+    /// Set once the user agreed to close the window (nothing pending, or discarded).
+    close_allowed: bool,
+    /// To send viewport commands (closing the window) outside of a frame's `ui`.
+    egui_ctx: egui::Context,
+}
+
+/// When `run` was called; the launch time is measured from here (unset in tests).
+static LAUNCHED_AT: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+impl App {
+    /// Builds the app, starts its worker and, for the Local demo, the embedded emulator.
+    pub fn new(cc: &eframe::CreationContext<'_>, options: AppOptions) -> anyhow::Result<Self> {
+        let ctx = cc.egui_ctx.clone();
+        let mut settings = Settings::load(&options.settings_dir);
+        settings.apply_args(&options.connection);
+        theme::apply(&ctx, settings.theme);
+        let (events_tx, events) = messages::event_channel(ctx.clone());
+        let worker = WorkerHandle::spawn(
+            WorkerDirs {
+                settings_dir: options.settings_dir.clone(),
+                data_dir: options.data_dir.clone(),
+            },
+            events_tx,
+        )?;
+        let remembered = RememberedSession::load(&options.settings_dir);
+        let mut app = Self {
+            state: AppState::new(),
+            settings,
+            settings_dir: options.settings_dir,
+            worker,
+            events,
+            login: LoginView::default(),
+            editor: None,
+            logo: theme::logo_texture(&ctx),
+            confirm: None,
+            shown_ready: false,
+            last_screen: Screen::Starting,
+            users: users::UsersScreen::default(),
+            drafts: drafts::DraftKeeper::new(options.data_dir.clone()),
+            after_save: None,
+            close_allowed: false,
+            egui_ctx: ctx.clone(),
+        };
+        let effects = app.state.begin_start(&app.settings.selected(), remembered);
+        app.run_effects(effects);
+        Ok(app)
+    }
+
+    /// The state machine; read by tests.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// The editor, when one is open; read by tests.
+    pub fn editor(&self) -> Option<&EditorView> {
+        self.editor.as_ref()
+    }
+
+    /// The settings as they are now.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Carries out what a transition asked for.
+    fn run_effects(&mut self, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::Send(command) => self.worker.send(command),
+                Effect::OpenEditor { profile, identity } => {
+                    self.users = users::UsersScreen::new(profile.schema.clone());
+                    if let Some(old) = &self.editor {
+                        self.drafts.closing(old);
+                    }
+                    let mut editor = EditorView::new(profile.schema, profile.record, identity);
+                    if let Some(session) = self.state.session() {
+                        self.drafts.opened(
+                            &mut editor,
+                            &session.connection.key(),
+                            &session.identity,
+                        );
+                    }
+                    self.editor = Some(editor);
+                    self.send_users_request(users::UsersRequest::Roles);
+                }
+                Effect::CloseEditor => {
+                    if let Some(old) = &self.editor {
+                        self.drafts.closing(old);
+                    }
+                    self.editor = None;
+                    self.users = users::UsersScreen::default();
+                }
+                Effect::Users(answer) => self.users.answer(answer),
+                Effect::RetrySave => {
+                    let action = self.editor.as_mut().and_then(EditorView::retry_action);
+                    self.send_save(action);
+                }
+                Effect::SaveConflict(theirs) => {
+                    let action = self
+                        .editor
+                        .as_mut()
+                        .and_then(|editor| editor.save_conflicted(theirs));
+                    self.send_save(action);
+                }
+                Effect::SaveStarted(id) => {
+                    if let Some(editor) = &mut self.editor {
+                        editor.save_started(id.0);
+                    }
+                }
+                Effect::SaveSucceeded(record) => {
+                    if let Some(editor) = &mut self.editor {
+                        editor.save_succeeded(record);
+                        // The draft goes at once: a save is not something to debounce.
+                        self.drafts.flush(editor);
+                    }
+                    let pending = self
+                        .editor
+                        .as_ref()
+                        .is_some_and(EditorView::has_pending_edits);
+                    if let Some(what) = self.after_save.take()
+                        && !pending
+                    {
+                        self.confirmed(what);
+                    }
+                }
+                Effect::SaveFailed(error) => {
+                    self.after_save = None;
+                    if let Some(editor) = &mut self.editor {
+                        editor.save_failed(&error);
+                    }
+                }
+                Effect::FillIdentity(identity) => self.login.identity = identity,
+                Effect::ClearPassword => self.login.clear_password(),
+            }
+        }
+    }
+
+    /// Hands the editor's save to the worker, with the `updated` its edits were made against.
+    fn send_save(&mut self, action: Option<EditorAction>) {
+        let Some(EditorAction::Save { object_id, changes }) = action else {
+            return;
+        };
+        let base_updated = self
+            .editor
+            .as_ref()
+            .and_then(|editor| editor.session().original().updated_ms());
+        let effects = self.state.begin_save(object_id, base_updated, changes);
+        self.run_effects(effects);
+    }
+
+    /// Hands a Users-browser request to the worker with the session's token.
+    fn send_users_request(&mut self, request: users::UsersRequest) {
+        let Some(session) = self.state.session().cloned() else {
+            return;
+        };
+        let id = self.state.next_request_id();
+        self.worker.send(messages::WorkerCommand::Users {
+            id,
+            session,
+            request,
+        });
+    }
+
+    /// The admin's Users browser, in place of the editor.
+    fn users_ui(&mut self, ui: &mut egui::Ui) {
+        match self.users.ui(ui, &self.settings.users_columns) {
+            Some(users::UsersOutcome::Send(request)) => self.send_users_request(request),
+            Some(users::UsersOutcome::Columns(columns)) => {
+                self.settings.users_columns = columns;
+                self.save_settings();
+            }
+            None => {}
+        }
+    }
+
+    /// The Users browser, read by tests.
+    pub fn users(&self) -> &users::UsersScreen {
+        &self.users
+    }
+
+    /// Writes the settings; a failure is logged (the app keeps working with what it has in memory).
+    fn save_settings(&self) {
+        if let Err(error) = self.settings.save(&self.settings_dir) {
+            tracing::error!(
+                "cannot save the settings: {error:#} in {}",
+                self.settings_dir.display()
+            );
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Drawing.
+
+    /// The bar at the top: logo, connection (and its error), then on the right the user, "Log out" and the
+    /// theme switch. The left side gives way (truncates) when the window is narrow.
+    fn top_bar_ui(&mut self, ui: &mut egui::Ui) {
+        let logo = self.logo.clone();
+        let connection = connection_label(&self.settings, self.state.local_server());
+        // The login screen shows connection errors at the picker; the editor has only this place.
+        let connection_error = (self.state.screen() == Screen::Editor)
+            .then(|| self.state.connection_error().map(str::to_owned))
+            .flatten();
+        let identity = self.state.session().map(|session| session.identity.clone());
+        let mut theme_choice = None;
+        let mut logout = false;
+        egui::containers::Sides::new()
+            .shrink_left()
+            .truncate()
+            .show(
+                ui,
+                |ui| {
+                    ui.add(egui::Image::new(&logo).fit_to_exact_size(egui::vec2(22.0, 22.0)));
+                    ui.strong(theme::APP_NAME);
+                    ui.separator();
+                    ui.label(connection)
+                        .on_hover_text("The server this app talks to");
+                    if let Some(error) = connection_error {
+                        let color = ui.visuals().error_fg_color;
+                        ui.colored_label(color, &error).on_hover_text(&error);
+                    }
+                },
+                |ui| {
+                    theme_choice = theme::theme_switch_ui(ui, self.settings.theme);
+                    ui.separator();
+                    if let Some(identity) = identity {
+                        logout = ui.button("Log out").clicked();
+                        ui.label(format!("Logged in as {identity}"));
+                        ui.separator();
+                        self.users.switch_ui(ui);
+                    }
+                },
+            );
+        if let Some(choice) = theme_choice {
+            self.settings.theme = choice;
+            theme::apply(ui.ctx(), choice);
+            self.save_settings();
+        }
+        if logout {
+            self.request(Confirm::Logout);
+        }
+    }
+
+    /// While the local server starts or a remembered session is checked.
+    fn starting_ui(&mut self, ui: &mut egui::Ui) {
+        ui.vertical_centered(|ui| {
+            ui.add_space(ui.available_height() / 3.0);
+            ui.add(egui::Image::new(&self.logo).fit_to_exact_size(egui::vec2(72.0, 72.0)));
+            ui.add_space(12.0);
+            ui.spinner();
+            let text = if matches!(self.state.local_server(), LocalServer::Starting(_)) {
+                "Starting the local demo server…"
+            } else {
+                "Restoring your saved session…"
+            };
+            ui.label(text);
+        });
+    }
+
+    /// The login card: connection picker, then the form.
+    fn login_ui(&mut self, ui: &mut egui::Ui) {
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            ui.vertical_centered(|ui| {
+                ui.add_space(24.0);
+                ui.add(egui::Image::new(&self.logo).fit_to_exact_size(egui::vec2(64.0, 64.0)));
+                ui.heading(theme::APP_NAME);
+                ui.weak("Log in to edit your Backendless user profile.");
+                ui.add_space(12.0);
+            });
+            let width = ui.available_width().min(560.0);
+            let margin = ((ui.available_width() - width) / 2.0).max(0.0);
+            ui.horizontal(|ui| {
+                ui.add_space(margin);
+                ui.vertical(|ui| {
+                    ui.set_width(width);
+                    egui::Frame::group(ui.style())
+                        .inner_margin(12.0)
+                        .show(ui, |ui| {
+                            ui.set_width(ui.available_width());
+                            ui.strong("Connection");
+                            self.connection_section_ui(ui);
+                        });
+                    ui.add_space(10.0);
+                    egui::Frame::group(ui.style())
+                        .inner_margin(12.0)
+                        .show(ui, |ui| {
+                            ui.set_width(ui.available_width());
+                            self.login_form_ui(ui);
+                        });
+                });
+            });
+        });
+    }
+
+    fn connection_section_ui(&mut self, ui: &mut egui::Ui) {
+        let local_origin = match self.state.local_server() {
+            LocalServer::Running(origin) => Some(origin.clone()),
+            _ => None,
+        };
+        let status = ConnectionStatus {
+            starting: matches!(self.state.local_server(), LocalServer::Starting(_)),
+            local_origin: local_origin.as_deref(),
+            error: self.state.connection_error(),
+        };
+        let enabled = !self.state.is_logging_in();
+        match connection_ui(ui, &mut self.settings, status, enabled) {
+            Some(ConnectionAction::Selected(_)) => {
+                self.save_settings();
+                let effects = self
+                    .state
+                    .begin_select_connection(&self.settings.selected());
+                self.run_effects(effects);
+            }
+            Some(ConnectionAction::Edited) => self.state.connection_edited(),
+            None => {}
+        }
+    }
+
+    fn login_form_ui(&mut self, ui: &mut egui::Ui) {
+        let connection = self.settings.selected();
+        let status = LoginStatus {
+            busy: self.state.is_logging_in(),
+            connection_ready: self.state.is_ready(&connection),
+            error: self.state.login_error(),
+            notice: self.state.login_notice(),
+            show_demo_accounts: self.settings.connection == ConnectionKind::LocalDemo,
+        };
+        if let Some(LoginAction::Submit {
+            identity,
+            password,
+            remember,
+        }) = self.login.ui(ui, status)
+        {
+            // The URL and keys typed so far are worth keeping once they are used.
+            self.save_settings();
+            let effects =
+                self.state
+                    .begin_login(&connection, &identity, Password::new(password), remember);
+            self.run_effects(effects);
+        }
+    }
+
+    fn editor_ui(&mut self, ui: &mut egui::Ui) {
+        if let Some(error) = self.state.reload_error() {
+            crate::ui::login::error_ui(ui, error);
+        }
+        let Some(editor) = &mut self.editor else {
+            return;
+        };
+        match editor.ui(ui) {
+            Some(action @ EditorAction::Save { .. }) => self.send_save(Some(action)),
+            Some(EditorAction::Reload) => self.request(Confirm::Reload),
+            Some(EditorAction::Logout) => self.request(Confirm::Logout),
+            None => {}
+        }
+    }
+
+    /// The session ended with the editor open: the editor stays in view (inactive) with its pending edits,
+    /// and the login form opens over it. The same user logging in gets the editor back and the interrupted
+    /// save is retried once; anyone else gets a clean editor (the edits stay in the first user's draft).
+    fn relogin_ui(&mut self, ui: &mut egui::Ui) {
+        if let Some(editor) = &mut self.editor {
+            editor.inactive_ui(ui);
+        }
+        let mut leave = false;
+        egui::Modal::new(egui::Id::unique("relogin")).show(ui.ctx(), |ui| {
+            ui.set_max_width(460.0);
+            ui.heading("Log in again");
+            self.login_form_ui(ui);
+            ui.separator();
+            leave = ui
+                .button("Discard changes and leave")
+                .on_hover_text("Drop the unsaved changes and go to the login screen")
+                .clicked();
+        });
+        if leave {
+            self.drafts.discard();
+            self.state.forget_ended_session();
+            let effects = vec![Effect::CloseEditor];
+            self.run_effects(effects);
+        }
+    }
+
+    /// Does `what` at once when no edits would be lost, otherwise asks first.
+    fn request(&mut self, what: Confirm) {
+        if self
+            .editor
+            .as_ref()
+            .is_some_and(EditorView::has_pending_edits)
+        {
+            self.confirm = Some(what);
+        } else {
+            self.confirmed(what);
+        }
+    }
+
+    fn confirmed(&mut self, what: Confirm) {
+        let effects = match what {
+            Confirm::Logout => self.state.begin_logout(),
+            Confirm::Reload => self.state.begin_reload(),
+            Confirm::Close => {
+                self.close_allowed = true;
+                if let Some(editor) = &self.editor {
+                    self.drafts.flush(editor);
+                }
+                self.egui_ctx
+                    .send_viewport_cmd(egui::ViewportCommand::Close);
+                Vec::new()
+            }
+        };
+        self.run_effects(effects);
+    }
+
+    /// Save, discard or cancel, before logging out or closing with pending edits.
+    fn unsaved_ui(&mut self, ui: &mut egui::Ui, what: Confirm) {
+        let doing = match what {
+            Confirm::Close => "close the window",
+            _ => "log out",
+        };
+        let count = self
+            .editor
+            .as_ref()
+            .map_or(0, |editor| editor.session().dirty_count());
+        let Some(choice) = unsaved_changes_ui(ui.ctx(), doing, count) else {
+            return;
+        };
+        self.confirm = None;
+        match choice {
+            UnsavedChoice::Save => {
+                if let Some(editor) = &mut self.editor {
+                    editor.request_save();
+                    self.after_save = Some(what);
+                }
+            }
+            UnsavedChoice::Discard => {
+                self.drafts.discard();
+                self.confirmed(what);
+            }
+            UnsavedChoice::Cancel => {}
+        }
+    }
+
+    fn confirm_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(what) = self.confirm else { return };
+        if matches!(what, Confirm::Logout | Confirm::Close) {
+            self.unsaved_ui(ui, what);
+            return;
+        }
+        let (question, yes) = match what {
+            Confirm::Logout => (
+                "You have unsaved changes. Log out and discard them?",
+                "Discard and log out",
+            ),
+            Confirm::Reload | Confirm::Close => (
+                "You have unsaved changes. Reload and discard them?",
+                "Discard and reload",
+            ),
+        };
+        let mut answer = None;
+        let modal = egui::Modal::new(egui::Id::unique("confirm_discard")).show(ui.ctx(), |ui| {
+            ui.set_max_width(360.0);
+            ui.label(question);
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                if ui.button(yes).clicked() {
+                    answer = Some(true);
+                }
+                if ui.button("Keep editing").clicked() {
+                    answer = Some(false);
+                }
+            });
+        });
+        if modal.should_close() && answer.is_none() {
+            answer = Some(false);
+        }
+        if let Some(answer) = answer {
+            self.confirm = None;
+            if answer {
+                // Reloading drops the edits: so does their draft.
+                self.drafts.discard();
+                self.confirmed(what);
+            }
+        }
+    }
+}
+
+/// "Local demo (http://127.0.0.1:40123)", "Backendless Cloud (EU)", "Custom: https://…".
+fn connection_label(settings: &Settings, local_server: &LocalServer) -> String {
+    match (settings.selected(), local_server) {
+        (Connection::LocalDemo, LocalServer::Running(origin)) => format!("Local demo ({origin})"),
+        (Connection::LocalDemo, _) => ConnectionKind::LocalDemo.label().to_owned(),
+        (Connection::Remote { server, .. }, _) if settings.connection == ConnectionKind::Custom => {
+            format!("Custom: {server}")
+        }
+        (Connection::Remote { .. }, _) => settings.connection.label().to_owned(),
+    }
+}
+
+impl eframe::App for App {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        while let Ok(event) = self.events.try_recv() {
+            let effects = self.state.apply(event);
+            self.run_effects(effects);
+        }
+        if let Some(editor) = &self.editor {
+            self.drafts.tick(editor, ctx);
+            // A "Save first" that did not lead to a save (review cancelled) is forgotten.
+            if self.after_save.is_some() && !editor.is_busy() {
+                self.after_save = None;
+            }
+        }
+        if ctx.input(|input| input.viewport().close_requested()) && !self.close_allowed {
+            let pending = self
+                .editor
+                .as_ref()
+                .is_some_and(EditorView::has_pending_edits);
+            if pending {
+                ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+                self.confirm = Some(Confirm::Close);
+            } else if let Some(editor) = &self.editor {
+                self.drafts.flush(editor);
+            }
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let screen = self.state.screen();
+        if screen == Screen::Login && self.last_screen != Screen::Login {
+            self.login.refocus();
+        }
+        if screen == Screen::Editor && self.last_screen == Screen::Login {
+            // The same admin logged in again after the session ended: load what failed meanwhile.
+            self.users.resumed();
+        }
+        self.last_screen = screen;
+        egui::Panel::top("top_bar").show(ui, |ui| self.top_bar_ui(ui));
+        egui::CentralPanel::default().show(ui, |ui| match self.state.screen() {
+            Screen::Starting => self.starting_ui(ui),
+            // Over the editor only: the Users browser keeps its own flow (the login screen).
+            Screen::Login
+                if self.state.relogin_pending()
+                    && self.editor.is_some()
+                    && !self.users.is_showing_users() =>
+            {
+                self.relogin_ui(ui);
+            }
+            Screen::Login => self.login_ui(ui),
+            Screen::Editor if self.users.is_showing_users() => self.users_ui(ui),
+            Screen::Editor => self.editor_ui(ui),
+        });
+        self.confirm_ui(ui);
+        if !self.shown_ready && self.state.screen() != Screen::Starting {
+            self.shown_ready = true;
+            if let Some(launched_at) = LAUNCHED_AT.get() {
+                // scripts/measure.sh reads this line.
+                tracing::info!(
+                    "{:?} screen shown {} ms after launch",
+                    self.state.screen(),
+                    launched_at.elapsed().as_millis()
+                );
+            }
+        }
+    }
+}
+
+/// Runs the desktop app until its window closes.
+pub fn run(connection: ConnectionArgs) -> anyhow::Result<()> {
+    LAUNCHED_AT.get_or_init(std::time::Instant::now);
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .try_init()
+        .ok();
+    let options = AppOptions::from_os_dirs(connection)?;
+    let native_options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title(theme::APP_NAME)
+            .with_app_id("profile-editor")
+            .with_inner_size([960.0, 720.0])
+            .with_min_inner_size([560.0, 420.0])
+            .with_icon(Arc::new(theme::icon_data())),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "profile-editor",
+        native_options,
+        Box::new(move |cc| Ok(Box::new(App::new(cc, options)?))),
+    )
+    .map_err(|error| anyhow::anyhow!("cannot open the window: {error}"))
+}

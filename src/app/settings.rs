@@ -1,0 +1,479 @@
+//! What the app remembers between runs: the connections and theme (`settings.json`, no secrets), the
+//! REST API keys of those connections (`keys.json`, mode 0600) and, with "Remember me", the user-token in
+//! its own owner-only file (`session.json`, mode 0600).
+//!
+//! Plain data and file I/O only: no egui, no network. The password is never written anywhere.
+
+use std::fs;
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::cli::ConnectionArgs;
+
+/// Base URL of Backendless Cloud, US region.
+pub const CLOUD_US_URL: &str = "https://api.backendless.com";
+/// Base URL of Backendless Cloud, EU region.
+pub const CLOUD_EU_URL: &str = "https://eu-api.backendless.com";
+
+/// File name of the settings inside the settings dir.
+const SETTINGS_FILE: &str = "settings.json";
+/// File name of the remembered session inside the settings dir.
+const SESSION_FILE: &str = "session.json";
+/// File name of the API keys inside the settings dir.
+const KEYS_FILE: &str = "keys.json";
+
+/// Which of the four connections is selected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum ConnectionKind {
+    /// The embedded emulator with the demo data.
+    #[default]
+    LocalDemo,
+    /// Backendless Cloud, US region (`https://api.backendless.com`).
+    CloudUs,
+    /// Backendless Cloud, EU region (`https://eu-api.backendless.com`).
+    CloudEu,
+    /// Any other server, key-in-path form or an app domain.
+    Custom,
+}
+
+impl ConnectionKind {
+    /// All kinds, in the order the connection picker shows them.
+    pub const ALL: [Self; 4] = [Self::LocalDemo, Self::CloudUs, Self::CloudEu, Self::Custom];
+
+    /// The name shown to the user.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::LocalDemo => "Local demo",
+            Self::CloudUs => "Backendless Cloud (US)",
+            Self::CloudEu => "Backendless Cloud (EU)",
+            Self::Custom => "Custom",
+        }
+    }
+}
+
+/// Application id and REST API key of a Backendless application.
+///
+/// The API key decides the security role of every request (a Cloud Code key is powerful), so it is kept
+/// out of `settings.json`, in the owner-only `keys.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AppKeys {
+    /// Application id.
+    pub app_id: String,
+    /// REST API key; stored in `keys.json`, not in `settings.json`.
+    #[serde(skip)]
+    pub api_key: String,
+}
+
+/// The content of `keys.json`: the API key of each remote connection.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+struct StoredKeys {
+    cloud_us: String,
+    cloud_eu: String,
+    custom: String,
+}
+
+/// The "Custom" connection: a server URL, plus app id and API key for the key-in-path form.
+/// With both keys empty the server URL is an app domain (`https://sub.backendless.app`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CustomServer {
+    /// Server URL.
+    pub server: String,
+    /// Application id and API key; empty for the domain form.
+    pub keys: AppKeys,
+}
+
+/// Light, dark or whatever the system uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum ThemeChoice {
+    /// Follow the operating system.
+    #[default]
+    System,
+    /// Always light.
+    Light,
+    /// Always dark.
+    Dark,
+}
+
+/// Everything in `settings.json`. Holds no password and no user-token.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// The selected connection.
+    pub connection: ConnectionKind,
+    /// Keys for Backendless Cloud (US).
+    pub cloud_us: AppKeys,
+    /// Keys for Backendless Cloud (EU).
+    pub cloud_eu: AppKeys,
+    /// The custom server.
+    pub custom: CustomServer,
+    /// Theme override.
+    pub theme: ThemeChoice,
+    /// The columns the admin chose in the Users browser (empty: the default ones).
+    pub users_columns: Vec<String>,
+}
+
+/// A connection resolved from the settings: what the worker needs to reach a server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Connection {
+    /// Start the embedded emulator with the demo data and talk to it.
+    LocalDemo,
+    /// A server reachable over HTTP(S).
+    Remote {
+        /// Server URL as typed.
+        server: String,
+        /// Application id; `None` for the domain form.
+        app_id: Option<String>,
+        /// REST API key; `None` for the domain form.
+        api_key: Option<String>,
+    },
+}
+
+impl Connection {
+    /// A stable name for this connection, used to tie a remembered session to it. Holds no secret.
+    pub fn key(&self) -> String {
+        match self {
+            Self::LocalDemo => "local-demo".to_owned(),
+            Self::Remote { server, app_id, .. } => {
+                format!(
+                    "{}#{}",
+                    server.trim_end_matches('/'),
+                    app_id.as_deref().unwrap_or("")
+                )
+            }
+        }
+    }
+}
+
+impl Settings {
+    /// Reads `settings.json` and `keys.json` from `dir`. Missing or broken files give the defaults.
+    pub fn load(dir: &Path) -> Self {
+        let mut settings: Self = read_json(&dir.join(SETTINGS_FILE)).unwrap_or_default();
+        let keys: StoredKeys = read_json(&dir.join(KEYS_FILE)).unwrap_or_default();
+        settings.cloud_us.api_key = keys.cloud_us;
+        settings.cloud_eu.api_key = keys.cloud_eu;
+        settings.custom.keys.api_key = keys.custom;
+        settings
+    }
+
+    /// Writes `settings.json` and `keys.json` into `dir` (created if missing), each replaced atomically and
+    /// owner-only.
+    pub fn save(&self, dir: &Path) -> io::Result<()> {
+        let keys = StoredKeys {
+            cloud_us: self.cloud_us.api_key.clone(),
+            cloud_eu: self.cloud_eu.api_key.clone(),
+            custom: self.custom.keys.api_key.clone(),
+        };
+        let keys = serde_json::to_vec_pretty(&keys).map_err(io::Error::other)?;
+        write_private(&dir.join(KEYS_FILE), &keys)?;
+        let json = serde_json::to_vec_pretty(self).map_err(io::Error::other)?;
+        write_private(&dir.join(SETTINGS_FILE), &json)
+    }
+
+    /// Selects the connection named on the command line (CONTRACT.md §2), if any.
+    ///
+    /// `--server` with both keys selects Cloud US/EU when the URL is theirs and Custom otherwise;
+    /// `--server` alone selects Custom in the domain form.
+    pub fn apply_args(&mut self, args: &ConnectionArgs) {
+        let Some(server) = args.server.as_deref() else {
+            return;
+        };
+        let server = server.trim().trim_end_matches('/').to_owned();
+        let keys = AppKeys {
+            app_id: args.app_id.clone().unwrap_or_default(),
+            api_key: args.api_key.clone().unwrap_or_default(),
+        };
+        let has_keys = !keys.app_id.is_empty() || !keys.api_key.is_empty();
+        if has_keys && server.eq_ignore_ascii_case(CLOUD_US_URL) {
+            self.connection = ConnectionKind::CloudUs;
+            self.cloud_us = keys;
+        } else if has_keys && server.eq_ignore_ascii_case(CLOUD_EU_URL) {
+            self.connection = ConnectionKind::CloudEu;
+            self.cloud_eu = keys;
+        } else {
+            self.connection = ConnectionKind::Custom;
+            self.custom = CustomServer { server, keys };
+        }
+    }
+
+    /// The selected connection, resolved.
+    pub fn selected(&self) -> Connection {
+        let remote = |server: &str, keys: &AppKeys| {
+            let non_empty = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+            Connection::Remote {
+                server: server.trim().to_owned(),
+                app_id: non_empty(&keys.app_id),
+                api_key: non_empty(&keys.api_key),
+            }
+        };
+        match self.connection {
+            ConnectionKind::LocalDemo => Connection::LocalDemo,
+            ConnectionKind::CloudUs => remote(CLOUD_US_URL, &self.cloud_us),
+            ConnectionKind::CloudEu => remote(CLOUD_EU_URL, &self.cloud_eu),
+            ConnectionKind::Custom => remote(&self.custom.server, &self.custom.keys),
+        }
+    }
+}
+
+/// A user-token remembered with "Remember me", with what is needed to reopen the session.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RememberedSession {
+    /// [`Connection::key`] of the connection the token belongs to.
+    pub connection_key: String,
+    /// The user's objectId, to load the record after the token is validated.
+    pub object_id: String,
+    /// The identity the user logged in with, to fill the login form if the token is no longer valid.
+    pub identity: String,
+    /// The user-token. Secret: never logged.
+    pub user_token: String,
+}
+
+impl std::fmt::Debug for RememberedSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RememberedSession")
+            .field("connection_key", &self.connection_key)
+            .field("object_id", &self.object_id)
+            .field("identity", &self.identity)
+            .field("user_token", &"<redacted>")
+            .finish()
+    }
+}
+
+impl RememberedSession {
+    /// Reads the remembered session from `dir`, if there is a readable one.
+    pub fn load(dir: &Path) -> Option<Self> {
+        read_json(&session_path(dir))
+    }
+
+    /// Writes the session into `dir` as a file only its owner can read (0600).
+    pub fn save(&self, dir: &Path) -> io::Result<()> {
+        let json = serde_json::to_vec_pretty(self).map_err(io::Error::other)?;
+        write_private(&session_path(dir), &json)
+    }
+
+    /// Deletes the remembered session in `dir`; a missing file is not an error.
+    pub fn forget(dir: &Path) -> io::Result<()> {
+        match fs::remove_file(session_path(dir)) {
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
+            other => other,
+        }
+    }
+}
+
+/// Path of the remembered-session file inside the settings dir.
+pub fn session_path(dir: &Path) -> PathBuf {
+    dir.join(SESSION_FILE)
+}
+
+/// Reads a JSON file. `None` when it is missing; an unreadable or malformed one is logged and also gives
+/// `None`, because a broken settings file must not keep the app from starting.
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Option<T> {
+    match fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .inspect_err(|error| {
+                tracing::warn!("ignoring malformed {}: {error:#}", path.display());
+            })
+            .ok(),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => None,
+        Err(error) => {
+            tracing::warn!("ignoring unreadable {}: {error:#}", path.display());
+            None
+        }
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file that is created owner-only (0600) and then renamed over
+/// the target, so the content is never readable by others, not even for a moment, and never half-written.
+fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| io::Error::other("the file has no parent directory"))?;
+    fs::create_dir_all(dir)?;
+    let tmp = path.with_extension("tmp");
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&tmp)?;
+    // A leftover temporary file from a crash keeps its old mode; make sure it is owner-only.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        file.set_permissions(fs::Permissions::from_mode(0o600))?;
+    }
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    drop(file);
+    fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(server: Option<&str>, app_id: Option<&str>, api_key: Option<&str>) -> ConnectionArgs {
+        ConnectionArgs {
+            server: server.map(str::to_owned),
+            app_id: app_id.map(str::to_owned),
+            api_key: api_key.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn default_connection_is_the_local_demo() {
+        assert_eq!(Settings::default().selected(), Connection::LocalDemo);
+    }
+
+    #[test]
+    fn cloud_urls_with_keys_preselect_the_cloud_connections() {
+        let mut settings = Settings::default();
+        settings.apply_args(&args(
+            Some("https://eu-api.backendless.com/"),
+            Some("A"),
+            Some("K"),
+        ));
+        assert_eq!(settings.connection, ConnectionKind::CloudEu);
+        assert_eq!(
+            settings.selected(),
+            Connection::Remote {
+                server: CLOUD_EU_URL.to_owned(),
+                app_id: Some("A".to_owned()),
+                api_key: Some("K".to_owned())
+            }
+        );
+        settings.apply_args(&args(
+            Some("https://api.backendless.com"),
+            Some("B"),
+            Some("L"),
+        ));
+        assert_eq!(settings.connection, ConnectionKind::CloudUs);
+        assert_eq!(
+            settings.cloud_us,
+            AppKeys {
+                app_id: "B".to_owned(),
+                api_key: "L".to_owned()
+            }
+        );
+    }
+
+    #[test]
+    fn other_server_with_keys_is_custom_key_in_path() {
+        let mut settings = Settings::default();
+        settings.apply_args(&args(Some("http://127.0.0.1:9000"), Some("A"), Some("K")));
+        assert_eq!(settings.connection, ConnectionKind::Custom);
+        assert_eq!(settings.custom.server, "http://127.0.0.1:9000");
+        assert_eq!(settings.custom.keys.api_key, "K");
+    }
+
+    #[test]
+    fn server_alone_is_the_domain_form() {
+        let mut settings = Settings::default();
+        settings.apply_args(&args(Some("https://sub.backendless.app"), None, None));
+        assert_eq!(
+            settings.selected(),
+            Connection::Remote {
+                server: "https://sub.backendless.app".to_owned(),
+                app_id: None,
+                api_key: None
+            }
+        );
+    }
+
+    #[test]
+    fn no_server_flag_keeps_the_saved_selection() {
+        let mut settings = Settings {
+            connection: ConnectionKind::CloudUs,
+            ..Settings::default()
+        };
+        settings.apply_args(&ConnectionArgs::default());
+        assert_eq!(settings.connection, ConnectionKind::CloudUs);
+    }
+
+    #[test]
+    fn api_keys_live_in_an_owner_only_file_not_in_the_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = Settings::default();
+        settings.apply_args(&args(
+            Some("http://localhost:1"),
+            Some("APP-ID"),
+            Some("SECRET-KEY"),
+        ));
+        settings.cloud_eu.api_key = "EU-KEY".to_owned();
+        settings.save(dir.path()).unwrap();
+        let text = fs::read_to_string(dir.path().join(SETTINGS_FILE)).unwrap();
+        assert!(text.contains("APP-ID"));
+        assert!(
+            !text.contains("SECRET-KEY") && !text.contains("EU-KEY"),
+            "{text}"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            for file in [KEYS_FILE, SETTINGS_FILE] {
+                let mode = fs::metadata(dir.path().join(file))
+                    .unwrap()
+                    .permissions()
+                    .mode();
+                assert_eq!(mode & 0o777, 0o600, "{file}");
+            }
+        }
+        let loaded = Settings::load(dir.path());
+        assert_eq!(loaded.custom.keys.api_key, "SECRET-KEY");
+        assert_eq!(loaded.cloud_eu.api_key, "EU-KEY");
+    }
+
+    #[test]
+    fn settings_round_trip_through_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = Settings::default();
+        settings.apply_args(&args(Some("http://localhost:1"), Some("A"), Some("K")));
+        settings.theme = ThemeChoice::Dark;
+        settings.save(dir.path()).unwrap();
+        assert_eq!(Settings::load(dir.path()), settings);
+    }
+
+    #[test]
+    fn missing_or_broken_settings_give_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(Settings::load(dir.path()), Settings::default());
+        fs::write(dir.path().join(SETTINGS_FILE), b"{not json").unwrap();
+        assert_eq!(Settings::load(dir.path()), Settings::default());
+    }
+
+    #[test]
+    fn remembered_session_is_owner_only_and_can_be_forgotten() {
+        let dir = tempfile::tempdir().unwrap();
+        let session = RememberedSession {
+            connection_key: Connection::LocalDemo.key(),
+            object_id: "OID".to_owned(),
+            identity: "alice@example.com".to_owned(),
+            user_token: "secret-token".to_owned(),
+        };
+        session.save(dir.path()).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = fs::metadata(session_path(dir.path()))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert_eq!(RememberedSession::load(dir.path()), Some(session.clone()));
+        assert!(!format!("{session:?}").contains("secret-token"));
+        // The token never lands in the settings file.
+        Settings::default().save(dir.path()).unwrap();
+        let settings_text = fs::read_to_string(dir.path().join(SETTINGS_FILE)).unwrap();
+        assert!(!settings_text.contains("secret-token"));
+        RememberedSession::forget(dir.path()).unwrap();
+        assert_eq!(RememberedSession::load(dir.path()), None);
+        RememberedSession::forget(dir.path()).unwrap();
+    }
+}

@@ -1,0 +1,1208 @@
+//! The app's state machine: which screen shows (starting, login, editor), the session, the requests in
+//! flight and the messages the screens display. `begin_*` methods turn user intents into worker commands;
+//! `apply` turns worker events into the next state. Pure: no egui, no I/O, no clock.
+//!
+//! Both return `Effect`s, which `App` carries out on the views (editor, login form) and the worker.
+
+use crate::app::messages::{Failure, Profile, RequestId, Session, WorkerCommand, WorkerEvent};
+use crate::app::settings::{Connection, RememberedSession};
+use crate::backendless::client::Password;
+use crate::backendless::error::ApiError;
+use crate::model::diff::Changeset;
+use crate::model::record::UserRecord;
+
+/// The screen that fills the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    /// The local server is starting or a remembered session is being checked.
+    Starting,
+    /// The login form.
+    Login,
+    /// The property grid of the logged-in user.
+    Editor,
+}
+
+/// The embedded emulator behind the Local demo connection.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum LocalServer {
+    /// Not started (another connection is selected).
+    #[default]
+    Off,
+    /// `StartLocalDemo` is in flight.
+    Starting(RequestId),
+    /// Serving at this origin.
+    Running(String),
+    /// It could not start; the message says why.
+    Failed(String),
+}
+
+/// Something `App` must do after a transition. Effects come in the order they must be carried out.
+#[derive(Debug)]
+pub enum Effect {
+    /// Hand this command to the worker.
+    Send(WorkerCommand),
+    /// Show the editor on this profile, replacing any earlier one.
+    OpenEditor {
+        /// Schema and record.
+        profile: Profile,
+        /// Who is edited (the identity).
+        identity: String,
+    },
+    /// Drop the editor and its edits.
+    CloseEditor,
+    /// The same user logged in again after the session ended during a save: keep the editor and send its
+    /// pending save again (`EditorView::retry_action`).
+    RetrySave,
+    /// The editor's save went to the worker as this request.
+    SaveStarted(RequestId),
+    /// The save succeeded; the record is the new baseline.
+    SaveSucceeded(UserRecord),
+    /// The record moved on the server; nothing was written. The editor merges (and may send again).
+    SaveConflict(UserRecord),
+    /// The save failed; the editor places the error at its fields or in its banner.
+    SaveFailed(ApiError),
+    /// Hand this answer to the Users browser.
+    Users(crate::app::users::UsersAnswer),
+    /// Put this identity into the login form (the user's typing is otherwise left alone).
+    FillIdentity(String),
+    /// The password in the login form has been used successfully; forget it.
+    ClearPassword,
+}
+
+/// The one slot per kind of request; an answer whose id is not in its slot is stale and ignored.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+struct Pending {
+    login: Option<RequestId>,
+    resume: Option<RequestId>,
+    save: Option<RequestId>,
+    reload: Option<RequestId>,
+    logout: Option<RequestId>,
+}
+
+/// The user whose session ended while the editor was open; their editor (and edits) stay until they log in
+/// again, and the interrupted save is then sent again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct EndedSession {
+    connection: Connection,
+    object_id: String,
+    retry_save: bool,
+}
+
+/// Everything the screens need to know besides their own buffers.
+#[derive(Debug)]
+pub struct AppState {
+    /// The screen that fills the window.
+    screen: Screen,
+    /// The last request id handed out.
+    last_id: u64,
+    /// The embedded emulator's state.
+    local_server: LocalServer,
+    /// A remembered session waiting for the local server to come up before it is checked.
+    resume_when_ready: Option<(Connection, RememberedSession)>,
+    /// Requests in flight.
+    pending: Pending,
+    /// The logged-in user; `None` on the login screen.
+    session: Option<Session>,
+    /// Set when the session ended during editing; cleared by the next login or by logout.
+    ended: Option<EndedSession>,
+    /// Why the last login failed; shown under the form. Cleared by the next attempt.
+    login_error: Option<String>,
+    /// A note above the login form (session ended, logged out with a problem). Cleared by the next login.
+    login_notice: Option<String>,
+    /// A problem with the connection settings (2002, bad URL, local server failed); shown at the picker and
+    /// in the top bar. Cleared when the connection changes or a login succeeds.
+    connection_error: Option<String>,
+    /// Why the last reload failed; shown above the editor. Cleared by the next reload or login.
+    reload_error: Option<String>,
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl AppState {
+    /// The state before anything happened: the starting screen.
+    pub fn new() -> Self {
+        Self {
+            screen: Screen::Starting,
+            last_id: 0,
+            local_server: LocalServer::Off,
+            resume_when_ready: None,
+            pending: Pending::default(),
+            session: None,
+            ended: None,
+            login_error: None,
+            login_notice: None,
+            connection_error: None,
+            reload_error: None,
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Reading.
+
+    /// The screen that fills the window.
+    pub fn screen(&self) -> Screen {
+        self.screen
+    }
+
+    /// The logged-in user.
+    pub fn session(&self) -> Option<&Session> {
+        self.session.as_ref()
+    }
+
+    /// The embedded emulator's state.
+    pub fn local_server(&self) -> &LocalServer {
+        &self.local_server
+    }
+
+    /// Whether a login (or the check of a remembered session) is in flight.
+    pub fn is_logging_in(&self) -> bool {
+        self.pending.login.is_some() || self.pending.resume.is_some()
+    }
+
+    /// Whether a reload is in flight.
+    pub fn is_reloading(&self) -> bool {
+        self.pending.reload.is_some()
+    }
+
+    /// Why the last login failed.
+    pub fn login_error(&self) -> Option<&str> {
+        self.login_error.as_deref()
+    }
+
+    /// A note above the login form.
+    pub fn login_notice(&self) -> Option<&str> {
+        self.login_notice.as_deref()
+    }
+
+    /// A problem with the connection settings.
+    pub fn connection_error(&self) -> Option<&str> {
+        self.connection_error.as_deref()
+    }
+
+    /// Whether the session ended while the editor was open: the app asks for a login over the kept editor.
+    pub fn relogin_pending(&self) -> bool {
+        self.ended.is_some()
+    }
+
+    /// The user dropped the editor kept for the ended session: the next login opens a fresh editor.
+    pub fn forget_ended_session(&mut self) {
+        self.ended = None;
+    }
+
+    /// Why the last reload failed.
+    pub fn reload_error(&self) -> Option<&str> {
+        self.reload_error.as_deref()
+    }
+
+    /// Whether `connection` can take a login now (the local server must be running for the Local demo).
+    pub fn is_ready(&self, connection: &Connection) -> bool {
+        match connection {
+            Connection::LocalDemo => matches!(self.local_server, LocalServer::Running(_)),
+            Connection::Remote { .. } => true,
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // User intents.
+
+    /// At launch: start the local server if needed and check a remembered session of `connection`.
+    pub fn begin_start(
+        &mut self,
+        connection: &Connection,
+        remembered: Option<RememberedSession>,
+    ) -> Vec<Effect> {
+        let remembered = remembered.filter(|r| r.connection_key == connection.key());
+        let mut effects = Vec::new();
+        if let Some(remembered) = &remembered {
+            effects.push(Effect::FillIdentity(remembered.identity.clone()));
+        }
+        match connection {
+            Connection::LocalDemo => {
+                self.screen = Screen::Starting;
+                self.resume_when_ready = remembered.map(|r| (connection.clone(), r));
+                effects.extend(self.start_local_server());
+            }
+            Connection::Remote { .. } => match remembered {
+                Some(remembered) => {
+                    self.screen = Screen::Starting;
+                    effects.push(self.resume(connection.clone(), remembered));
+                }
+                None => self.screen = Screen::Login,
+            },
+        }
+        effects
+    }
+
+    /// The user picked another connection on the login screen.
+    pub fn begin_select_connection(&mut self, connection: &Connection) -> Vec<Effect> {
+        self.connection_error = None;
+        self.login_error = None;
+        match connection {
+            Connection::LocalDemo
+                if matches!(self.local_server, LocalServer::Off | LocalServer::Failed(_)) =>
+            {
+                self.start_local_server()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The user edited a URL or key of the connection: the old connection error no longer applies.
+    pub fn connection_edited(&mut self) {
+        self.connection_error = None;
+    }
+
+    /// The user submitted the login form.
+    pub fn begin_login(
+        &mut self,
+        connection: &Connection,
+        identity: &str,
+        password: Password,
+        remember: bool,
+    ) -> Vec<Effect> {
+        if self.is_logging_in() || !self.is_ready(connection) {
+            return Vec::new();
+        }
+        let id = self.next_id();
+        self.pending.login = Some(id);
+        self.login_error = None;
+        vec![Effect::Send(WorkerCommand::Login {
+            id,
+            connection: connection.clone(),
+            identity: identity.trim().to_owned(),
+            password,
+            remember,
+        })]
+    }
+
+    /// The editor asked to save `changes` of `object_id`, made against the record whose `updated` was
+    /// `base_updated` (the worker re-reads it first and reports a conflict instead of overwriting).
+    pub fn begin_save(
+        &mut self,
+        object_id: String,
+        base_updated: Option<i64>,
+        changes: Changeset,
+    ) -> Vec<Effect> {
+        let Some(session) = self.session.clone() else {
+            return Vec::new();
+        };
+        let id = self.next_id();
+        self.pending.save = Some(id);
+        vec![
+            Effect::SaveStarted(id),
+            Effect::Send(WorkerCommand::Save {
+                id,
+                session,
+                object_id,
+                base_updated,
+                changes,
+            }),
+        ]
+    }
+
+    /// The editor asked to load the record again.
+    pub fn begin_reload(&mut self) -> Vec<Effect> {
+        let Some(session) = self.session.clone() else {
+            return Vec::new();
+        };
+        let id = self.next_id();
+        self.pending.reload = Some(id);
+        self.reload_error = None;
+        vec![Effect::Send(WorkerCommand::Reload { id, session })]
+    }
+
+    /// The user clicked "Log out": back to the login form at once, the server call runs in the background.
+    pub fn begin_logout(&mut self) -> Vec<Effect> {
+        let mut effects = vec![Effect::CloseEditor];
+        self.ended = None;
+        self.pending.save = None;
+        self.pending.reload = None;
+        self.reload_error = None;
+        self.login_notice = None;
+        self.login_error = None;
+        self.screen = Screen::Login;
+        if let Some(session) = self.session.take() {
+            let id = self.next_id();
+            self.pending.logout = Some(id);
+            effects.push(Effect::FillIdentity(session.identity.clone()));
+            effects.push(Effect::Send(WorkerCommand::Logout { id, session }));
+        }
+        effects
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Worker answers.
+
+    /// Moves to the state `event` leads to. Answers to requests that are no longer awaited are ignored.
+    pub fn apply(&mut self, event: WorkerEvent) -> Vec<Effect> {
+        match event {
+            WorkerEvent::Users { id: _, answer } => {
+                // The Users browser tells its answers apart by query generation; a session that ended under
+                // it takes the editor's path (the re-login prompt, nothing lost).
+                let mut effects = match answer.api_error() {
+                    Some(error) if error.is_session_ending() => {
+                        let error = error.clone();
+                        self.session_ended(&error, false)
+                    }
+                    _ => Vec::new(),
+                };
+                effects.insert(0, Effect::Users(answer));
+                effects
+            }
+            WorkerEvent::LocalDemoStarted { id, origin } => {
+                if self.local_server != LocalServer::Starting(id) {
+                    return Vec::new();
+                }
+                self.local_server = LocalServer::Running(origin);
+                match self.resume_when_ready.take() {
+                    Some((connection, remembered)) => vec![self.resume(connection, remembered)],
+                    None => {
+                        self.leave_starting();
+                        Vec::new()
+                    }
+                }
+            }
+            WorkerEvent::LocalDemoFailed { id, message } => {
+                if self.local_server != LocalServer::Starting(id) {
+                    return Vec::new();
+                }
+                self.connection_error =
+                    Some(format!("The local demo server could not start: {message}"));
+                self.local_server = LocalServer::Failed(message);
+                self.resume_when_ready = None;
+                self.leave_starting();
+                Vec::new()
+            }
+            WorkerEvent::LoggedIn {
+                id,
+                session,
+                profile,
+            } => {
+                if self.pending.login != Some(id) && self.pending.resume != Some(id) {
+                    return Vec::new();
+                }
+                self.pending.login = None;
+                self.pending.resume = None;
+                self.logged_in(session, profile)
+            }
+            WorkerEvent::LoginFailed { id, failure } => {
+                if self.pending.login != Some(id) {
+                    return Vec::new();
+                }
+                self.pending.login = None;
+                if failure.is_about_connection() {
+                    self.connection_error = Some(failure.to_string());
+                }
+                self.login_error = Some(failure.to_string());
+                Vec::new()
+            }
+            WorkerEvent::ResumeFailed {
+                id,
+                identity,
+                failure,
+            } => {
+                if self.pending.resume != Some(id) {
+                    return Vec::new();
+                }
+                self.pending.resume = None;
+                self.screen = Screen::Login;
+                self.login_notice = Some(match &failure {
+                    None => "Your saved session has ended. Please log in again.".to_owned(),
+                    Some(failure) => format!("Your saved session could not be restored: {failure}"),
+                });
+                if failure.as_ref().is_some_and(Failure::is_about_connection) {
+                    self.connection_error = failure.as_ref().map(ToString::to_string);
+                }
+                vec![Effect::FillIdentity(identity)]
+            }
+            WorkerEvent::Saved { id, record } => {
+                if self.pending.save != Some(id) {
+                    return Vec::new();
+                }
+                self.pending.save = None;
+                vec![Effect::SaveSucceeded(record)]
+            }
+            WorkerEvent::SaveConflict { id, theirs } => {
+                if self.pending.save != Some(id) {
+                    return Vec::new();
+                }
+                self.pending.save = None;
+                vec![Effect::SaveConflict(theirs)]
+            }
+            WorkerEvent::SaveFailed { id, error } => {
+                if self.pending.save != Some(id) {
+                    return Vec::new();
+                }
+                self.pending.save = None;
+                let mut effects = vec![Effect::SaveFailed(error.clone())];
+                if error.is_session_ending() {
+                    effects.extend(self.session_ended(&error, true));
+                } else if error.code() == Some(crate::backendless::codes::BAD_APP_KEYS) {
+                    self.connection_error = Some(error.to_string());
+                }
+                effects
+            }
+            WorkerEvent::Reloaded { id, profile } => {
+                if self.pending.reload != Some(id) {
+                    return Vec::new();
+                }
+                self.pending.reload = None;
+                let identity = self
+                    .session
+                    .as_ref()
+                    .map(|s| s.identity.clone())
+                    .unwrap_or_default();
+                vec![Effect::OpenEditor { profile, identity }]
+            }
+            WorkerEvent::ReloadFailed { id, error } => {
+                if self.pending.reload != Some(id) {
+                    return Vec::new();
+                }
+                self.pending.reload = None;
+                if error.is_session_ending() {
+                    return self.session_ended(&error, false);
+                }
+                if error.code() == Some(crate::backendless::codes::BAD_APP_KEYS) {
+                    self.connection_error = Some(error.to_string());
+                }
+                self.reload_error = Some(format!("Could not reload: {error}"));
+                Vec::new()
+            }
+            WorkerEvent::LoggedOut { id, failure } => {
+                if self.pending.logout != Some(id) {
+                    return Vec::new();
+                }
+                self.pending.logout = None;
+                // A token the server no longer knows is as good as logged out.
+                let ended_anyway =
+                    matches!(&failure, Some(Failure::Api(error)) if error.is_session_ending());
+                if let Some(failure) = failure.filter(|_| !ended_anyway) {
+                    self.login_notice = Some(format!(
+                        "You are logged out on this computer, but the server could not be told: {failure}"
+                    ));
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    /// A fresh request id for a command the app builds itself (the Users browser's requests).
+    pub fn next_request_id(&mut self) -> RequestId {
+        self.next_id()
+    }
+
+    fn next_id(&mut self) -> RequestId {
+        self.last_id += 1;
+        RequestId(self.last_id)
+    }
+
+    fn start_local_server(&mut self) -> Vec<Effect> {
+        let id = self.next_id();
+        self.local_server = LocalServer::Starting(id);
+        vec![Effect::Send(WorkerCommand::StartLocalDemo { id })]
+    }
+
+    fn resume(&mut self, connection: Connection, remembered: RememberedSession) -> Effect {
+        let id = self.next_id();
+        self.pending.resume = Some(id);
+        Effect::Send(WorkerCommand::Resume {
+            id,
+            connection,
+            remembered,
+        })
+    }
+
+    /// Leaves the starting screen for the login form (nothing else left to wait for).
+    fn leave_starting(&mut self) {
+        if self.screen == Screen::Starting && self.pending.resume.is_none() {
+            self.screen = Screen::Login;
+        }
+    }
+
+    fn logged_in(&mut self, session: Session, profile: Profile) -> Vec<Effect> {
+        self.screen = Screen::Editor;
+        self.login_error = None;
+        self.login_notice = None;
+        self.connection_error = None;
+        self.reload_error = None;
+        let ended = self.ended.take();
+        let same_user = ended.as_ref().is_some_and(|ended| {
+            ended.object_id == session.object_id && ended.connection == session.connection
+        });
+        let identity = session.identity.clone();
+        self.session = Some(session);
+        let mut effects = vec![Effect::ClearPassword];
+        match ended {
+            Some(ended) if same_user => {
+                if ended.retry_save {
+                    effects.push(Effect::RetrySave);
+                }
+            }
+            _ => {
+                effects.push(Effect::CloseEditor);
+                effects.push(Effect::OpenEditor { profile, identity });
+            }
+        }
+        effects
+    }
+
+    /// The server no longer accepts the token: back to the login form with a clear message; the editor
+    /// and its edits stay in memory for the same user.
+    fn session_ended(&mut self, error: &ApiError, retry_save: bool) -> Vec<Effect> {
+        let Some(session) = self.session.take() else {
+            return Vec::new();
+        };
+        self.pending.save = None;
+        self.pending.reload = None;
+        self.screen = Screen::Login;
+        self.login_error = None;
+        let code = error
+            .code()
+            .map(|code| format!(" (Backendless {code})"))
+            .unwrap_or_default();
+        self.login_notice = Some(if retry_save {
+            format!(
+                "Your session has ended{code}, so your changes were not saved yet. Log in again to continue: \
+                 they are kept and will be saved right after you log in."
+            )
+        } else {
+            format!(
+                "Your session has ended{code}. Log in again to continue: your unsaved changes are kept."
+            )
+        });
+        self.ended = Some(EndedSession {
+            connection: session.connection.clone(),
+            object_id: session.object_id.clone(),
+            retry_save,
+        });
+        vec![Effect::FillIdentity(session.identity)]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backendless::client::UserToken;
+    use crate::model::schema::Schema;
+
+    fn remote() -> Connection {
+        Connection::Remote {
+            server: "http://127.0.0.1:9".to_owned(),
+            app_id: Some("APP".to_owned()),
+            api_key: Some("KEY".to_owned()),
+        }
+    }
+
+    fn record(object_id: &str) -> UserRecord {
+        let json = serde_json::json!({ "objectId": object_id, "email": "alice@example.com" });
+        let serde_json::Value::Object(map) = json else {
+            unreachable!()
+        };
+        UserRecord::from_json(map).unwrap()
+    }
+
+    fn profile(object_id: &str) -> Profile {
+        Profile {
+            schema: Schema::default(),
+            record: record(object_id),
+        }
+    }
+
+    fn session(object_id: &str) -> Session {
+        Session {
+            connection: remote(),
+            user_token: UserToken::new("token".to_owned()),
+            object_id: object_id.to_owned(),
+            identity: "alice@example.com".to_owned(),
+        }
+    }
+
+    fn remembered(connection: &Connection) -> RememberedSession {
+        RememberedSession {
+            connection_key: connection.key(),
+            object_id: "U1".to_owned(),
+            identity: "alice@example.com".to_owned(),
+            user_token: "token".to_owned(),
+        }
+    }
+
+    fn session_expired() -> ApiError {
+        ApiError::SessionExpired {
+            code: 3064,
+            message: "Not existing user token".to_owned(),
+        }
+    }
+
+    /// The id of the single command among `effects`.
+    fn sent(effects: &[Effect]) -> RequestId {
+        let ids: Vec<RequestId> = effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Send(command) => Some(command.id()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(ids.len(), 1, "expected exactly one command in {effects:?}");
+        ids[0]
+    }
+
+    fn has(effects: &[Effect], pred: impl Fn(&Effect) -> bool) -> bool {
+        effects.iter().any(pred)
+    }
+
+    /// A state on the login screen of a remote connection.
+    fn at_login() -> AppState {
+        let mut state = AppState::new();
+        let effects = state.begin_start(&remote(), None);
+        assert!(effects.is_empty());
+        state
+    }
+
+    /// A state in the editor as user `U1`.
+    fn in_editor() -> AppState {
+        let mut state = at_login();
+        let id = sent(&state.begin_login(
+            &remote(),
+            "alice@example.com",
+            Password::new("pw".to_owned()),
+            false,
+        ));
+        state.apply(WorkerEvent::LoggedIn {
+            id,
+            session: session("U1"),
+            profile: profile("U1"),
+        });
+        assert_eq!(state.screen(), Screen::Editor);
+        state
+    }
+
+    #[test]
+    fn local_demo_starts_the_server_then_shows_login() {
+        let mut state = AppState::new();
+        let id = sent(&state.begin_start(&Connection::LocalDemo, None));
+        assert_eq!(state.screen(), Screen::Starting);
+        assert!(!state.is_ready(&Connection::LocalDemo));
+        state.apply(WorkerEvent::LocalDemoStarted {
+            id,
+            origin: "http://127.0.0.1:1".to_owned(),
+        });
+        assert_eq!(state.screen(), Screen::Login);
+        assert!(state.is_ready(&Connection::LocalDemo));
+    }
+
+    #[test]
+    fn local_server_failure_shows_login_with_a_connection_error() {
+        let mut state = AppState::new();
+        let id = sent(&state.begin_start(&Connection::LocalDemo, None));
+        state.apply(WorkerEvent::LocalDemoFailed {
+            id,
+            message: "disk full".to_owned(),
+        });
+        assert_eq!(state.screen(), Screen::Login);
+        assert!(state.connection_error().unwrap().contains("disk full"));
+        // Picking the Local demo again retries.
+        assert!(matches!(
+            state.begin_select_connection(&Connection::LocalDemo)[..],
+            [Effect::Send(_)]
+        ));
+    }
+
+    #[test]
+    fn remote_connection_without_remembered_session_goes_straight_to_login() {
+        assert_eq!(at_login().screen(), Screen::Login);
+    }
+
+    #[test]
+    fn login_success_opens_the_editor_and_forgets_the_password() {
+        let mut state = at_login();
+        let id = sent(&state.begin_login(
+            &remote(),
+            " alice@example.com ",
+            Password::new("pw".to_owned()),
+            true,
+        ));
+        assert!(state.is_logging_in());
+        let effects = state.apply(WorkerEvent::LoggedIn {
+            id,
+            session: session("U1"),
+            profile: profile("U1"),
+        });
+        assert_eq!(state.screen(), Screen::Editor);
+        assert!(!state.is_logging_in());
+        assert!(has(&effects, |e| matches!(e, Effect::ClearPassword)));
+        assert!(has(
+            &effects,
+            |e| matches!(e, Effect::OpenEditor { identity, .. } if identity == "alice@example.com")
+        ));
+    }
+
+    #[test]
+    fn login_command_carries_the_trimmed_identity() {
+        let mut state = at_login();
+        let effects = state.begin_login(
+            &remote(),
+            " bob@example.com\n",
+            Password::new("pw".to_owned()),
+            false,
+        );
+        let [
+            Effect::Send(WorkerCommand::Login {
+                identity, remember, ..
+            }),
+        ] = &effects[..]
+        else {
+            panic!("expected a login command, got {effects:?}")
+        };
+        assert_eq!(identity, "bob@example.com");
+        assert!(!remember);
+    }
+
+    #[test]
+    fn login_failure_stays_on_login_with_the_error_in_plain_words() {
+        let mut state = at_login();
+        let id = sent(&state.begin_login(&remote(), "a", Password::new("b".to_owned()), false));
+        let effects = state.apply(WorkerEvent::LoginFailed {
+            id,
+            failure: Failure::Api(ApiError::InvalidCredentials),
+        });
+        assert_eq!(state.screen(), Screen::Login);
+        assert_eq!(state.login_error(), Some("Wrong email or password."));
+        assert_eq!(state.connection_error(), None);
+        // Nothing touches the form: the identity the user typed stays.
+        assert!(effects.is_empty());
+    }
+
+    #[test]
+    fn bad_app_keys_at_login_are_shown_at_the_connection_too() {
+        let mut state = at_login();
+        let id = sent(&state.begin_login(&remote(), "a", Password::new("b".to_owned()), false));
+        let failure = Failure::Api(ApiError::BadAppKeys {
+            message: "Invalid API key".to_owned(),
+        });
+        state.apply(WorkerEvent::LoginFailed { id, failure });
+        assert!(state.connection_error().is_some());
+        assert_eq!(state.login_error(), state.connection_error());
+        state.connection_edited();
+        assert_eq!(state.connection_error(), None);
+    }
+
+    #[test]
+    fn a_second_submit_while_logging_in_is_ignored() {
+        let mut state = at_login();
+        sent(&state.begin_login(&remote(), "a", Password::new("b".to_owned()), false));
+        assert!(
+            state
+                .begin_login(&remote(), "a", Password::new("b".to_owned()), false)
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn stale_login_answer_is_ignored() {
+        let mut state = at_login();
+        let first = sent(&state.begin_login(&remote(), "a", Password::new("b".to_owned()), false));
+        state.apply(WorkerEvent::LoginFailed {
+            id: first,
+            failure: Failure::Api(ApiError::Timeout),
+        });
+        let second = sent(&state.begin_login(&remote(), "a", Password::new("c".to_owned()), false));
+        assert_ne!(first, second);
+        // A late duplicate answer to the first request changes nothing.
+        let effects = state.apply(WorkerEvent::LoggedIn {
+            id: first,
+            session: session("U1"),
+            profile: profile("U1"),
+        });
+        assert!(effects.is_empty());
+        assert_eq!(state.screen(), Screen::Login);
+        assert!(state.is_logging_in());
+    }
+
+    #[test]
+    fn a_save_conflict_reaches_the_editor_with_the_base_sent_and_stale_ones_are_ignored() {
+        let mut state = in_editor();
+        let effects = state.begin_save("U1".to_owned(), Some(5), Changeset::default());
+        assert!(has(&effects, |e| matches!(
+            e,
+            Effect::Send(WorkerCommand::Save {
+                base_updated: Some(5),
+                ..
+            })
+        )));
+        let first = sent(&effects);
+        let second = sent(&state.begin_save("U1".to_owned(), Some(5), Changeset::default()));
+        assert!(
+            state
+                .apply(WorkerEvent::SaveConflict {
+                    id: first,
+                    theirs: record("U1")
+                })
+                .is_empty()
+        );
+        let effects = state.apply(WorkerEvent::SaveConflict {
+            id: second,
+            theirs: record("U1"),
+        });
+        assert!(has(&effects, |e| matches!(e, Effect::SaveConflict(_))));
+        assert!(
+            state
+                .apply(WorkerEvent::SaveConflict {
+                    id: second,
+                    theirs: record("U1"),
+                })
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn stale_save_answer_is_ignored() {
+        let mut state = in_editor();
+        let first = sent(&state.begin_save("U1".to_owned(), None, Changeset::default()));
+        let second = sent(&state.begin_save("U1".to_owned(), None, Changeset::default()));
+        assert!(
+            state
+                .apply(WorkerEvent::Saved {
+                    id: first,
+                    record: record("U1")
+                })
+                .is_empty()
+        );
+        let effects = state.apply(WorkerEvent::Saved {
+            id: second,
+            record: record("U1"),
+        });
+        assert!(matches!(effects[..], [Effect::SaveSucceeded(_)]));
+    }
+
+    #[test]
+    fn save_start_is_reported_to_the_editor_with_its_request_id() {
+        let mut state = in_editor();
+        let effects = state.begin_save("U1".to_owned(), None, Changeset::default());
+        let id = sent(&effects);
+        assert!(matches!(effects[0], Effect::SaveStarted(started) if started == id));
+    }
+
+    #[test]
+    fn field_errors_go_to_the_editor_and_keep_the_session() {
+        let mut state = in_editor();
+        let id = sent(&state.begin_save("U1".to_owned(), None, Changeset::default()));
+        let error = ApiError::IdentityTaken {
+            message: "taken".to_owned(),
+        };
+        let effects = state.apply(WorkerEvent::SaveFailed {
+            id,
+            error: error.clone(),
+        });
+        assert!(matches!(&effects[..], [Effect::SaveFailed(e)] if *e == error));
+        assert_eq!(state.screen(), Screen::Editor);
+        assert!(state.session().is_some());
+    }
+
+    #[test]
+    fn bad_app_keys_on_save_are_shown_at_the_connection() {
+        let mut state = in_editor();
+        let id = sent(&state.begin_save("U1".to_owned(), None, Changeset::default()));
+        state.apply(WorkerEvent::SaveFailed {
+            id,
+            error: ApiError::BadAppKeys {
+                message: String::new(),
+            },
+        });
+        assert!(state.connection_error().is_some());
+        assert_eq!(state.screen(), Screen::Editor);
+    }
+
+    #[test]
+    fn session_ending_save_returns_to_login_keeping_identity_and_edits() {
+        let mut state = in_editor();
+        let id = sent(&state.begin_save("U1".to_owned(), None, Changeset::default()));
+        let effects = state.apply(WorkerEvent::SaveFailed {
+            id,
+            error: session_expired(),
+        });
+        assert_eq!(state.screen(), Screen::Login);
+        assert!(state.session().is_none());
+        assert!(state.login_notice().unwrap().contains("session has ended"));
+        assert!(has(&effects, |e| matches!(e, Effect::SaveFailed(_))));
+        assert!(has(
+            &effects,
+            |e| matches!(e, Effect::FillIdentity(i) if i == "alice@example.com")
+        ));
+        // The editor is not closed: its edits survive.
+        assert!(!has(&effects, |e| matches!(e, Effect::CloseEditor)));
+    }
+
+    #[test]
+    fn each_session_ending_code_returns_to_login() {
+        for error in [
+            ApiError::NotLoggedIn,
+            ApiError::SessionExpired {
+                code: 3048,
+                message: String::new(),
+            },
+            ApiError::SessionExpired {
+                code: 3064,
+                message: String::new(),
+            },
+            ApiError::SessionExpired {
+                code: 3091,
+                message: String::new(),
+            },
+        ] {
+            let mut state = in_editor();
+            let id = sent(&state.begin_save("U1".to_owned(), None, Changeset::default()));
+            state.apply(WorkerEvent::SaveFailed {
+                id,
+                error: error.clone(),
+            });
+            assert_eq!(state.screen(), Screen::Login, "{error:?}");
+        }
+    }
+
+    #[test]
+    fn same_user_logging_in_again_keeps_the_editor_and_retries_the_save() {
+        let mut state = in_editor();
+        let id = sent(&state.begin_save("U1".to_owned(), None, Changeset::default()));
+        state.apply(WorkerEvent::SaveFailed {
+            id,
+            error: session_expired(),
+        });
+        let id = sent(&state.begin_login(
+            &remote(),
+            "alice@example.com",
+            Password::new("pw".to_owned()),
+            false,
+        ));
+        let effects = state.apply(WorkerEvent::LoggedIn {
+            id,
+            session: session("U1"),
+            profile: profile("U1"),
+        });
+        assert_eq!(state.screen(), Screen::Editor);
+        assert!(has(&effects, |e| matches!(e, Effect::RetrySave)));
+        assert!(!has(&effects, |e| matches!(
+            e,
+            Effect::OpenEditor { .. } | Effect::CloseEditor
+        )));
+        assert_eq!(state.login_notice(), None);
+    }
+
+    #[test]
+    fn another_user_logging_in_after_an_ended_session_gets_a_fresh_editor() {
+        let mut state = in_editor();
+        let id = sent(&state.begin_save("U1".to_owned(), None, Changeset::default()));
+        state.apply(WorkerEvent::SaveFailed {
+            id,
+            error: session_expired(),
+        });
+        let id = sent(&state.begin_login(
+            &remote(),
+            "bob@example.com",
+            Password::new("pw".to_owned()),
+            false,
+        ));
+        let effects = state.apply(WorkerEvent::LoggedIn {
+            id,
+            session: session("U2"),
+            profile: profile("U2"),
+        });
+        assert!(has(&effects, |e| matches!(e, Effect::CloseEditor)));
+        assert!(has(&effects, |e| matches!(e, Effect::OpenEditor { .. })));
+        assert!(!has(&effects, |e| matches!(e, Effect::RetrySave)));
+    }
+
+    #[test]
+    fn same_object_id_on_another_connection_is_another_user() {
+        let mut state = in_editor();
+        let id = sent(&state.begin_save("U1".to_owned(), None, Changeset::default()));
+        state.apply(WorkerEvent::SaveFailed {
+            id,
+            error: session_expired(),
+        });
+        let id = sent(&state.begin_login(
+            &remote(),
+            "alice@example.com",
+            Password::new("pw".to_owned()),
+            false,
+        ));
+        let other = Session {
+            connection: Connection::LocalDemo,
+            ..session("U1")
+        };
+        let effects = state.apply(WorkerEvent::LoggedIn {
+            id,
+            session: other,
+            profile: profile("U1"),
+        });
+        assert!(has(&effects, |e| matches!(e, Effect::OpenEditor { .. })));
+        assert!(!has(&effects, |e| matches!(e, Effect::RetrySave)));
+    }
+
+    #[test]
+    fn logout_returns_to_login_at_once_and_tells_the_worker() {
+        let mut state = in_editor();
+        let effects = state.begin_logout();
+        assert_eq!(state.screen(), Screen::Login);
+        assert!(state.session().is_none());
+        assert!(has(&effects, |e| matches!(e, Effect::CloseEditor)));
+        assert!(has(
+            &effects,
+            |e| matches!(e, Effect::FillIdentity(i) if i == "alice@example.com")
+        ));
+        let id = sent(&effects);
+        assert!(
+            state
+                .apply(WorkerEvent::LoggedOut { id, failure: None })
+                .is_empty()
+        );
+        assert_eq!(state.login_notice(), None);
+    }
+
+    #[test]
+    fn logout_that_cannot_reach_the_server_says_so() {
+        let mut state = in_editor();
+        let id = sent(&state.begin_logout());
+        let failure = Failure::Api(ApiError::Unreachable {
+            detail: "refused".to_owned(),
+        });
+        state.apply(WorkerEvent::LoggedOut {
+            id,
+            failure: Some(failure),
+        });
+        assert!(state.login_notice().unwrap().contains("could not be told"));
+    }
+
+    #[test]
+    fn a_save_answer_after_logout_is_ignored() {
+        let mut state = in_editor();
+        let id = sent(&state.begin_save("U1".to_owned(), None, Changeset::default()));
+        state.begin_logout();
+        assert!(
+            state
+                .apply(WorkerEvent::SaveFailed {
+                    id,
+                    error: session_expired()
+                })
+                .is_empty()
+        );
+        assert_eq!(state.login_notice(), None);
+    }
+
+    #[test]
+    fn remembered_session_is_checked_after_the_local_server_starts() {
+        let mut state = AppState::new();
+        let effects = state.begin_start(
+            &Connection::LocalDemo,
+            Some(remembered(&Connection::LocalDemo)),
+        );
+        assert!(has(&effects, |e| matches!(e, Effect::FillIdentity(_))));
+        let start = sent(&effects);
+        let effects = state.apply(WorkerEvent::LocalDemoStarted {
+            id: start,
+            origin: "o".to_owned(),
+        });
+        assert_eq!(state.screen(), Screen::Starting);
+        let [Effect::Send(WorkerCommand::Resume { id, .. })] = &effects[..] else {
+            panic!("expected a resume command, got {effects:?}")
+        };
+        state.apply(WorkerEvent::LoggedIn {
+            id: *id,
+            session: session("U1"),
+            profile: profile("U1"),
+        });
+        assert_eq!(state.screen(), Screen::Editor);
+    }
+
+    #[test]
+    fn remembered_session_of_another_connection_is_not_used() {
+        let mut state = AppState::new();
+        let effects = state.begin_start(&remote(), Some(remembered(&Connection::LocalDemo)));
+        assert!(effects.is_empty());
+        assert_eq!(state.screen(), Screen::Login);
+    }
+
+    #[test]
+    fn invalid_remembered_token_shows_login_with_the_identity() {
+        let mut state = AppState::new();
+        let id = sent(&state.begin_start(&remote(), Some(remembered(&remote()))));
+        assert_eq!(state.screen(), Screen::Starting);
+        let effects = state.apply(WorkerEvent::ResumeFailed {
+            id,
+            identity: "alice@example.com".to_owned(),
+            failure: None,
+        });
+        assert_eq!(state.screen(), Screen::Login);
+        assert!(
+            state
+                .login_notice()
+                .unwrap()
+                .contains("saved session has ended")
+        );
+        assert!(has(
+            &effects,
+            |e| matches!(e, Effect::FillIdentity(i) if i == "alice@example.com")
+        ));
+    }
+
+    #[test]
+    fn reload_replaces_the_editor_and_its_failure_is_reported() {
+        let mut state = in_editor();
+        let id = sent(&state.begin_reload());
+        assert!(state.is_reloading());
+        let effects = state.apply(WorkerEvent::Reloaded {
+            id,
+            profile: profile("U1"),
+        });
+        assert!(matches!(effects[..], [Effect::OpenEditor { .. }]));
+        let id = sent(&state.begin_reload());
+        state.apply(WorkerEvent::ReloadFailed {
+            id,
+            error: ApiError::Timeout,
+        });
+        assert!(
+            state
+                .reload_error()
+                .unwrap()
+                .contains("did not answer in time")
+        );
+        assert_eq!(state.screen(), Screen::Editor);
+    }
+
+    #[test]
+    fn a_users_browser_request_that_finds_the_session_ended_asks_to_log_in_again() {
+        use crate::app::users::UsersAnswer;
+        let mut state = in_editor();
+        let effects = state.apply(WorkerEvent::Users {
+            id: RequestId(99),
+            answer: UsersAnswer::Count {
+                generation: 1,
+                result: Err(ApiError::InvalidWhere {
+                    message: "bad".into(),
+                }),
+            },
+        });
+        assert!(matches!(effects[..], [Effect::Users(_)]));
+        assert_eq!(state.screen(), Screen::Editor);
+        let effects = state.apply(WorkerEvent::Users {
+            id: RequestId(100),
+            answer: UsersAnswer::Page {
+                generation: 1,
+                page: 3,
+                result: Err(session_expired()),
+            },
+        });
+        assert!(
+            matches!(effects[0], Effect::Users(_)),
+            "the view learns it too"
+        );
+        assert!(has(&effects, |e| matches!(e, Effect::FillIdentity(_))));
+        assert_eq!(state.screen(), Screen::Login);
+        assert!(state.login_notice().unwrap().contains("session has ended"));
+    }
+}

@@ -1,0 +1,396 @@
+//! The app's side of the admin's Users browser: the requests the worker runs for it (roles, count, pages,
+//! export, the native save dialog) and their answers, plus the worker-side function that runs one. The view
+//! (`ui::users`) decides what to ask; `App` wraps it in `WorkerCommand::Users`; answers come back as
+//! `WorkerEvent::Users` and are handed to the view.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::admin::{self, ExportControl, ExportError, ExportFormat, ExportSummary, UsersQuery};
+use crate::backendless::client::{Client, FindQuery, UserToken};
+use crate::backendless::error::ApiError;
+use crate::model::record::UserRecord;
+
+/// One thing the Users browser needs from the server (or the desktop).
+#[derive(Debug, Clone)]
+pub enum UsersRequest {
+    /// `users/userroles` of the logged-in user: whether to offer the browser at all.
+    Roles,
+    /// `data/Users/count` for one query generation.
+    Count {
+        /// The view's query generation.
+        generation: u64,
+        /// The query's `where` clause.
+        where_clause: Option<String>,
+    },
+    /// One page of `data/Users`.
+    Page {
+        /// The view's query generation.
+        generation: u64,
+        /// The page index.
+        page: usize,
+        /// The request.
+        query: FindQuery,
+    },
+    /// The native save dialog (`rfd`), run off the UI thread.
+    PickExportPath {
+        /// For the file type filter.
+        format: ExportFormat,
+        /// Suggested file name.
+        file_name: String,
+    },
+    /// Export the query to `path` (`admin::export`).
+    Export {
+        /// Where to write.
+        path: PathBuf,
+        /// CSV or JSON.
+        format: ExportFormat,
+        /// Filter and sort.
+        query: UsersQuery,
+        /// Chosen columns.
+        columns: Vec<String>,
+        /// Progress and Cancel, shared with the view.
+        control: Arc<ExportControl>,
+    },
+}
+
+impl UsersRequest {
+    /// Whether the request needs a client (everything but the dialog).
+    pub fn needs_server(&self) -> bool {
+        !matches!(self, Self::PickExportPath { .. })
+    }
+}
+
+/// The answer to a [`UsersRequest`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum UsersAnswer {
+    /// The user's role names.
+    Roles(Result<Vec<String>, ApiError>),
+    /// The count of `generation`.
+    Count {
+        /// Repeated from the request.
+        generation: u64,
+        /// The count or why not.
+        result: Result<u64, ApiError>,
+    },
+    /// Page `page` of `generation`.
+    Page {
+        /// Repeated from the request.
+        generation: u64,
+        /// Repeated from the request.
+        page: usize,
+        /// The records or why not.
+        result: Result<Vec<UserRecord>, ApiError>,
+    },
+    /// The dialog closed: the chosen path, or `None` when nothing was chosen (or no dialog could be shown).
+    ExportPath(Option<PathBuf>),
+    /// The export ended.
+    Exported(Result<ExportSummary, ExportError>),
+}
+
+impl UsersAnswer {
+    /// The API error inside, if any (the app checks it for a session end).
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Self::Roles(Err(error))
+            | Self::Count {
+                result: Err(error), ..
+            }
+            | Self::Page {
+                result: Err(error), ..
+            }
+            | Self::Exported(Err(ExportError::Api(error))) => Some(error),
+            _ => None,
+        }
+    }
+
+    /// The answer when no client could be built for the connection.
+    pub fn failed(request: &UsersRequest, error: ApiError) -> Self {
+        match request {
+            UsersRequest::Roles => Self::Roles(Err(error)),
+            UsersRequest::Count { generation, .. } => Self::Count {
+                generation: *generation,
+                result: Err(error),
+            },
+            UsersRequest::Page {
+                generation, page, ..
+            } => Self::Page {
+                generation: *generation,
+                page: *page,
+                result: Err(error),
+            },
+            UsersRequest::PickExportPath { .. } => Self::ExportPath(None),
+            UsersRequest::Export { .. } => Self::Exported(Err(ExportError::Api(error))),
+        }
+    }
+}
+
+/// Runs `request` (worker side).
+pub async fn run(
+    request: UsersRequest,
+    client: Option<&Client>,
+    user_token: &UserToken,
+) -> UsersAnswer {
+    let Some(client) = client else {
+        return pick_path(request).await;
+    };
+    match request {
+        UsersRequest::Roles => UsersAnswer::Roles(client.user_roles(user_token).await),
+        UsersRequest::Count {
+            generation,
+            where_clause,
+        } => UsersAnswer::Count {
+            generation,
+            result: client
+                .count_users(Some(user_token), where_clause.as_deref())
+                .await,
+        },
+        UsersRequest::Page {
+            generation,
+            page,
+            query,
+        } => UsersAnswer::Page {
+            generation,
+            page,
+            result: client.find_users(Some(user_token), &query).await,
+        },
+        UsersRequest::Export {
+            path,
+            format,
+            query,
+            columns,
+            control,
+        } => UsersAnswer::Exported(
+            admin::export(
+                client, user_token, &query, &columns, format, &path, &control,
+            )
+            .await,
+        ),
+        request @ UsersRequest::PickExportPath { .. } => pick_path(request).await,
+    }
+}
+
+async fn pick_path(request: UsersRequest) -> UsersAnswer {
+    let UsersRequest::PickExportPath { format, file_name } = request else {
+        return UsersAnswer::ExportPath(None);
+    };
+    let handle = rfd::AsyncFileDialog::new()
+        .set_title("Export users")
+        .set_file_name(file_name)
+        .add_filter(format.label(), &[format.extension()])
+        .save_file()
+        .await;
+    UsersAnswer::ExportPath(handle.map(|h| h.path().to_owned()))
+}
+
+/// Why no native save dialog can be shown here, if that is known up front (Linux without a desktop session).
+pub fn dialog_unavailable_reason() -> Option<&'static str> {
+    if cfg!(target_os = "linux")
+        && std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none()
+        && std::env::var_os("XDG_RUNTIME_DIR").is_none()
+    {
+        Some(
+            "No native file dialog is available here (no desktop session bus). Type the path to save to.",
+        )
+    } else {
+        None
+    }
+}
+
+/// The Users browser as the app holds it: whether the user is an admin, which view is shown, the view.
+#[derive(Default)]
+pub struct UsersScreen {
+    /// Whether the logged-in user holds `Admin` (from `users/userroles`); false until the answer comes.
+    is_admin: bool,
+    /// Whether the admin is looking at the Users view (otherwise their own profile).
+    showing_users: bool,
+    /// The schema of the profile, to type the records.
+    schema: Option<crate::model::schema::Schema>,
+    /// The browser; built when first shown, kept for the session (its filter and scroll position with it).
+    view: Option<crate::ui::users::UsersView>,
+}
+
+impl UsersScreen {
+    /// A fresh screen for a new session over `schema`; nobody is an admin until the roles say so.
+    pub fn new(schema: crate::model::schema::Schema) -> Self {
+        Self {
+            schema: Some(schema),
+            ..Self::default()
+        }
+    }
+
+    /// Whether the Users view is offered.
+    pub fn is_admin(&self) -> bool {
+        self.is_admin
+    }
+
+    /// Whether the Users view is shown now.
+    pub fn is_showing_users(&self) -> bool {
+        self.is_admin && self.showing_users
+    }
+
+    /// The browser, once built; read by tests.
+    pub fn view(&self) -> Option<&crate::ui::users::UsersView> {
+        self.view.as_ref()
+    }
+
+    /// Hands an answer to the browser.
+    pub fn answer(&mut self, answer: UsersAnswer) {
+        if let UsersAnswer::Roles(result) = &answer {
+            match result {
+                Ok(roles) => self.is_admin = admin::is_admin(roles),
+                Err(error) => tracing::warn!("cannot read the user's roles: {error}"),
+            }
+            return;
+        }
+        let Some(view) = &mut self.view else { return };
+        match answer {
+            UsersAnswer::Roles(_) => {}
+            UsersAnswer::Count { generation, result } => match result {
+                Ok(total) => view.count_loaded(generation, total),
+                Err(error) => view.load_failed(generation, None, &error),
+            },
+            UsersAnswer::Page {
+                generation,
+                page,
+                result,
+            } => match result {
+                Ok(rows) => view.page_loaded(generation, page, rows),
+                Err(error) => view.load_failed(generation, Some(page), &error),
+            },
+            UsersAnswer::ExportPath(Some(path)) => view.export_path_chosen(path),
+            UsersAnswer::ExportPath(None) => view.dialog_closed_without_path(),
+            UsersAnswer::Exported(result) => view.export_finished(result),
+        }
+    }
+
+    /// The same user logged in again after the session ended: load what failed meanwhile.
+    pub fn resumed(&mut self) {
+        if let Some(view) = &mut self.view {
+            view.retry();
+        }
+    }
+
+    /// "Your profile" / "Users" switch, drawn only for admins.
+    pub fn switch_ui(&mut self, ui: &mut egui::Ui) {
+        if !self.is_admin {
+            return;
+        }
+        ui.selectable_value(&mut self.showing_users, true, "Users");
+        ui.selectable_value(&mut self.showing_users, false, "Your profile");
+        ui.separator();
+    }
+
+    /// Draws the browser (building it with the remembered `columns` the first time); returns the request to
+    /// send, or the new column choice to remember.
+    pub fn ui(&mut self, ui: &mut egui::Ui, columns: &[String]) -> Option<UsersOutcome> {
+        let view = self.view.get_or_insert_with(|| {
+            let mut view =
+                crate::ui::users::UsersView::new(self.schema.clone().unwrap_or_default(), columns);
+            if let Some(reason) = dialog_unavailable_reason() {
+                view.dialog_unavailable(reason);
+            }
+            view
+        });
+        use crate::ui::users::UsersAction as A;
+        Some(match view.ui(ui)? {
+            A::ColumnsChanged(columns) => UsersOutcome::Columns(columns),
+            A::Count {
+                generation,
+                where_clause,
+            } => UsersOutcome::Send(UsersRequest::Count {
+                generation,
+                where_clause,
+            }),
+            A::LoadPage {
+                generation,
+                page,
+                query,
+            } => UsersOutcome::Send(UsersRequest::Page {
+                generation,
+                page,
+                query,
+            }),
+            A::PickExportPath { format, file_name } => {
+                UsersOutcome::Send(UsersRequest::PickExportPath { format, file_name })
+            }
+            A::Export {
+                path,
+                format,
+                query,
+                columns,
+                control,
+            } => UsersOutcome::Send(UsersRequest::Export {
+                path,
+                format,
+                query,
+                columns,
+                control,
+            }),
+        })
+    }
+}
+
+/// What the app does after the browser's frame.
+#[derive(Debug)]
+pub enum UsersOutcome {
+    /// Send this request to the worker.
+    Send(UsersRequest),
+    /// Remember this column choice in the settings.
+    Columns(Vec<String>),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_admin_role_offers_the_users_view() {
+        let mut screen = UsersScreen::new(crate::model::schema::Schema::default());
+        assert!(!screen.is_admin());
+        screen.answer(UsersAnswer::Roles(Ok(vec![
+            "AuthenticatedUser".into(),
+            "RestUser".into(),
+        ])));
+        assert!(!screen.is_admin());
+        screen.showing_users = true;
+        assert!(!screen.is_showing_users(), "a regular user never sees it");
+        screen.answer(UsersAnswer::Roles(Ok(vec![
+            "AuthenticatedUser".into(),
+            "Admin".into(),
+        ])));
+        assert!(screen.is_admin() && screen.is_showing_users());
+        // A failed roles request keeps what was known.
+        screen.answer(UsersAnswer::Roles(Err(ApiError::Timeout)));
+        assert!(screen.is_admin());
+    }
+
+    #[test]
+    fn failed_requests_answer_in_kind_and_expose_their_error() {
+        let error = ApiError::SessionExpired {
+            code: 3064,
+            message: "Not existing user token".into(),
+        };
+        let page = UsersRequest::Page {
+            generation: 4,
+            page: 7,
+            query: FindQuery::default(),
+        };
+        let answer = UsersAnswer::failed(&page, error.clone());
+        assert!(matches!(
+            answer,
+            UsersAnswer::Page {
+                generation: 4,
+                page: 7,
+                ..
+            }
+        ));
+        assert_eq!(answer.api_error(), Some(&error));
+        let dialog = UsersRequest::PickExportPath {
+            format: ExportFormat::Csv,
+            file_name: "users.csv".into(),
+        };
+        assert!(!dialog.needs_server());
+        assert_eq!(UsersAnswer::failed(&dialog, error).api_error(), None);
+    }
+}

@@ -1,0 +1,429 @@
+//! The background worker: a tokio runtime on its own thread that turns `WorkerCommand`s into client calls
+//! (and, for the Local demo, runs the embedded emulator) and answers with `WorkerEvent`s through `EventTx`.
+//! Also keeps the remembered-session file in step with logins and logouts. Touches egui only via `EventTx`.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use tokio::sync::Mutex;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+
+use crate::app::messages::{EventTx, Failure, Profile, Session, WorkerCommand, WorkerEvent};
+use crate::app::settings::{Connection, RememberedSession};
+use crate::app::users;
+use crate::backendless::client::{Client, Password, UserToken};
+use crate::backendless::endpoint::Endpoint;
+use crate::backendless::error::ApiError;
+use crate::checked_save::{SaveOutcome, save_checked};
+use crate::cli::{DEMO_API_KEY, DEMO_APP_ID};
+use crate::emulator::{EmulatorConfig, RunningEmulator, Storage};
+use crate::model::schema::Schema;
+
+/// Where the worker keeps files.
+#[derive(Debug, Clone)]
+pub struct WorkerDirs {
+    /// The settings dir; the remembered session lives here.
+    pub settings_dir: PathBuf,
+    /// The data dir; the Local demo's database lives in its `emulator` sub-folder.
+    pub data_dir: PathBuf,
+}
+
+/// The UI's handle on the worker thread. Dropping it closes the command channel, which ends the worker
+/// (in-flight requests are abandoned, the embedded emulator shuts down), and waits for the thread.
+pub struct WorkerHandle {
+    commands: Option<UnboundedSender<WorkerCommand>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl WorkerHandle {
+    /// Starts the worker thread with its own tokio runtime.
+    pub fn spawn(dirs: WorkerDirs, events: EventTx) -> anyhow::Result<Self> {
+        let (command_tx, command_rx) = tokio::sync::mpsc::unbounded_channel();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("worker-runtime")
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")?;
+        let thread = std::thread::Builder::new()
+            .name("worker".to_owned())
+            .spawn(move || runtime.block_on(run_worker(command_rx, events, dirs)))
+            .context("cannot start the worker thread")?;
+        Ok(Self {
+            commands: Some(command_tx),
+            thread: Some(thread),
+        })
+    }
+
+    /// Hands `command` to the worker. Never blocks.
+    pub fn send(&self, command: WorkerCommand) {
+        tracing::debug!("command {command:?}");
+        let sent = self
+            .commands
+            .as_ref()
+            .is_some_and(|commands| commands.send(command).is_ok());
+        if !sent {
+            tracing::error!("the worker has stopped; a request was dropped");
+        }
+    }
+}
+
+impl Drop for WorkerHandle {
+    fn drop(&mut self) {
+        self.commands = None;
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            tracing::error!("the worker thread panicked");
+        }
+    }
+}
+
+/// What the command handlers share.
+struct Shared {
+    dirs: WorkerDirs,
+    events: EventTx,
+    /// The embedded emulator, once started; lives until the worker ends.
+    emulator: Mutex<Option<RunningEmulator>>,
+    /// The client of the last connection used, reused while the connection stays the same.
+    client: std::sync::Mutex<Option<(Connection, Client)>>,
+}
+
+/// The worker loop: every command runs as its own task, so a slow request never holds up the next one;
+/// answers carry the command's id and the UI ignores stale ones.
+async fn run_worker(
+    mut commands: UnboundedReceiver<WorkerCommand>,
+    events: EventTx,
+    dirs: WorkerDirs,
+) {
+    let shared = Arc::new(Shared {
+        dirs,
+        events,
+        emulator: Mutex::new(None),
+        client: std::sync::Mutex::new(None),
+    });
+    let mut tasks = tokio::task::JoinSet::new();
+    while let Some(command) = commands.recv().await {
+        let shared = shared.clone();
+        tasks.spawn(async move { handle(command, &shared).await });
+        while let Some(finished) = tasks.try_join_next() {
+            if let Err(error) = finished {
+                tracing::error!("a worker task failed: {error}");
+            }
+        }
+    }
+    tasks.shutdown().await;
+    let emulator = shared.emulator.lock().await.take();
+    if let Some(emulator) = emulator {
+        emulator.shutdown().await;
+    }
+    tracing::debug!("worker stopped");
+}
+
+/// Runs one command and sends its answer.
+async fn handle(command: WorkerCommand, shared: &Shared) {
+    let event = match command {
+        WorkerCommand::StartLocalDemo { id } => match start_local_demo(shared).await {
+            Ok(origin) => WorkerEvent::LocalDemoStarted { id, origin },
+            Err(error) => {
+                tracing::error!("the local demo server could not start: {error:#}");
+                WorkerEvent::LocalDemoFailed {
+                    id,
+                    message: format!("{error:#}"),
+                }
+            }
+        },
+        WorkerCommand::Login {
+            id,
+            connection,
+            identity,
+            password,
+            remember,
+        } => match login(shared, connection, identity, password, remember).await {
+            Ok((session, profile)) => WorkerEvent::LoggedIn {
+                id,
+                session,
+                profile,
+            },
+            Err(failure) => WorkerEvent::LoginFailed { id, failure },
+        },
+        WorkerCommand::Resume {
+            id,
+            connection,
+            remembered,
+        } => {
+            let identity = remembered.identity.clone();
+            match resume(shared, connection, remembered).await {
+                Ok((session, profile)) => WorkerEvent::LoggedIn {
+                    id,
+                    session,
+                    profile,
+                },
+                Err(failure) => WorkerEvent::ResumeFailed {
+                    id,
+                    identity,
+                    failure,
+                },
+            }
+        }
+        WorkerCommand::Save {
+            id,
+            session,
+            object_id,
+            base_updated,
+            changes,
+        } => {
+            let result = match client_for(shared, &session.connection).await {
+                Ok(client) => {
+                    save_checked(
+                        &client,
+                        Some(&session.user_token),
+                        &object_id,
+                        base_updated,
+                        &changes,
+                    )
+                    .await
+                }
+                Err(failure) => Err(as_api_error(failure)),
+            };
+            match result {
+                Ok(SaveOutcome::Saved(record)) => WorkerEvent::Saved { id, record },
+                Ok(SaveOutcome::Conflict(theirs)) => WorkerEvent::SaveConflict { id, theirs },
+                Err(error) => {
+                    forget_if_ended(shared, &error);
+                    WorkerEvent::SaveFailed { id, error }
+                }
+            }
+        }
+        WorkerCommand::Reload { id, session } => {
+            let result = match client_for(shared, &session.connection).await {
+                Ok(client) => load_profile(&client, &session.user_token, &session.object_id).await,
+                Err(failure) => Err(as_api_error(failure)),
+            };
+            match result {
+                Ok(profile) => WorkerEvent::Reloaded { id, profile },
+                Err(error) => {
+                    forget_if_ended(shared, &error);
+                    WorkerEvent::ReloadFailed { id, error }
+                }
+            }
+        }
+        WorkerCommand::Logout { id, session } => {
+            forget_session(shared);
+            let failure = match client_for(shared, &session.connection).await {
+                Ok(client) => client
+                    .logout(&session.user_token)
+                    .await
+                    .err()
+                    .map(Failure::Api),
+                Err(failure) => Some(failure),
+            };
+            WorkerEvent::LoggedOut { id, failure }
+        }
+        WorkerCommand::Users {
+            id,
+            session,
+            request,
+        } => {
+            let answer = if request.needs_server() {
+                match client_for(shared, &session.connection).await {
+                    Ok(client) => users::run(request, Some(&client), &session.user_token).await,
+                    Err(failure) => users::UsersAnswer::failed(&request, as_api_error(failure)),
+                }
+            } else {
+                users::run(request, None, &session.user_token).await
+            };
+            if let Some(error) = answer.api_error() {
+                forget_if_ended(shared, error);
+            }
+            WorkerEvent::Users { id, answer }
+        }
+    };
+    shared.events.send(event);
+}
+
+/// Starts the embedded emulator with the demo data (once) and returns its origin.
+async fn start_local_demo(shared: &Shared) -> anyhow::Result<String> {
+    let mut emulator = shared.emulator.lock().await;
+    if let Some(running) = emulator.as_ref() {
+        return Ok(running.origin());
+    }
+    let config = EmulatorConfig {
+        storage: Storage::Dir(shared.dirs.data_dir.join("emulator")),
+        demo: true,
+        ..EmulatorConfig::default()
+    };
+    let running =
+        RunningEmulator::start(config, SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
+    let origin = running.origin();
+    *emulator = Some(running);
+    Ok(origin)
+}
+
+/// The client for `connection`, reusing the last one when the connection did not change.
+async fn client_for(shared: &Shared, connection: &Connection) -> Result<Client, Failure> {
+    if let Some((cached, client)) = shared
+        .client
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .as_ref()
+        && cached == connection
+    {
+        return Ok(client.clone());
+    }
+    let endpoint = match connection {
+        Connection::LocalDemo => {
+            let origin = shared
+                .emulator
+                .lock()
+                .await
+                .as_ref()
+                .map(RunningEmulator::origin)
+                .ok_or_else(|| {
+                    Failure::Connection("The local demo server is not running.".to_owned())
+                })?;
+            Endpoint::parse(&origin, Some(DEMO_APP_ID), Some(DEMO_API_KEY))
+        }
+        Connection::Remote {
+            server,
+            app_id,
+            api_key,
+        } => Endpoint::parse(server, app_id.as_deref(), api_key.as_deref()),
+    }
+    .map_err(|error| Failure::Connection(error.to_string()))?;
+    let client = Client::new(endpoint);
+    *shared
+        .client
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) =
+        Some((connection.clone(), client.clone()));
+    Ok(client)
+}
+
+/// Logs in, loads the profile and remembers (or forgets) the token.
+async fn login(
+    shared: &Shared,
+    connection: Connection,
+    identity: String,
+    password: Password,
+    remember: bool,
+) -> Result<(Session, Profile), Failure> {
+    let client = client_for(shared, &connection).await?;
+    let reply = client
+        .login(&identity, &password)
+        .await
+        .map_err(Failure::Api)?;
+    let descriptors = match client.describe_user_class(Some(&reply.token)).await {
+        Ok(descriptors) => descriptors,
+        Err(error) => {
+            // The login is of no use without the schema; end the new session rather than leave it open.
+            client.logout(&reply.token).await.ok();
+            return Err(Failure::Api(error));
+        }
+    };
+    let object_id = reply.user.object_id().to_owned();
+    let user_token = reply.token;
+    let profile = Profile {
+        schema: Schema::from_descriptors(descriptors),
+        record: reply.user,
+    };
+    let session = Session {
+        connection,
+        user_token,
+        object_id,
+        identity,
+    };
+    if remember {
+        remember_session(shared, &session);
+    } else {
+        forget_session(shared);
+    }
+    Ok((session, profile))
+}
+
+/// Checks a remembered token and reopens its session. `Err(None)`: the token is no longer valid.
+async fn resume(
+    shared: &Shared,
+    connection: Connection,
+    remembered: RememberedSession,
+) -> Result<(Session, Profile), Option<Failure>> {
+    let client = client_for(shared, &connection).await.map_err(Some)?;
+    let user_token = UserToken::new(remembered.user_token.clone());
+    let valid = client
+        .is_valid_user_token(&user_token)
+        .await
+        .map_err(|error| Some(Failure::Api(error)))?;
+    if !valid {
+        forget_session(shared);
+        return Err(None);
+    }
+    let profile = match load_profile(&client, &user_token, &remembered.object_id).await {
+        Ok(profile) => profile,
+        Err(error) if error.is_session_ending() => {
+            forget_session(shared);
+            return Err(None);
+        }
+        Err(error) => return Err(Some(Failure::Api(error))),
+    };
+    let session = Session {
+        connection,
+        user_token,
+        object_id: remembered.object_id,
+        identity: remembered.identity,
+    };
+    Ok((session, profile))
+}
+
+/// Loads the Users schema and the user's record.
+async fn load_profile(
+    client: &Client,
+    user_token: &UserToken,
+    object_id: &str,
+) -> Result<Profile, ApiError> {
+    let (descriptors, record) = tokio::try_join!(
+        client.describe_user_class(Some(user_token)),
+        client.get_user(Some(user_token), object_id)
+    )?;
+    Ok(Profile {
+        schema: Schema::from_descriptors(descriptors),
+        record,
+    })
+}
+
+/// Writes the remembered-session file (0600). A failure is logged: the login itself still succeeded.
+fn remember_session(shared: &Shared, session: &Session) {
+    let remembered = RememberedSession {
+        connection_key: session.connection.key(),
+        object_id: session.object_id.clone(),
+        identity: session.identity.clone(),
+        user_token: session.user_token.expose().to_owned(),
+    };
+    if let Err(error) = remembered.save(&shared.dirs.settings_dir) {
+        tracing::error!("cannot remember the session: {error:#}");
+    }
+}
+
+/// Deletes the remembered-session file, if any.
+fn forget_session(shared: &Shared) {
+    if let Err(error) = RememberedSession::forget(&shared.dirs.settings_dir) {
+        tracing::error!("cannot forget the remembered session: {error:#}");
+    }
+}
+
+/// A token the server no longer accepts is useless on disk too.
+fn forget_if_ended(shared: &Shared, error: &ApiError) {
+    if error.is_session_ending() {
+        forget_session(shared);
+    }
+}
+
+/// Save and reload report an `ApiError`; a connection that cannot be built (the local server stopped)
+/// means the server cannot be reached.
+fn as_api_error(failure: Failure) -> ApiError {
+    match failure {
+        Failure::Api(error) => error,
+        Failure::Connection(detail) => ApiError::Unreachable { detail },
+    }
+}

@@ -1,0 +1,565 @@
+//! The async REST client for any Backendless server (Cloud, self-hosted, the emulator): one call per endpoint.
+//!
+//! One `reqwest::Client` (rustls, connect and request timeouts) is shared by every clone. Every failure is
+//! an [`ApiError`]; user-tokens, passwords and the API key never appear in its texts or in logs.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+
+use super::endpoint::Endpoint;
+use super::error::ApiError;
+use super::wire::{Fault, PropertyDescriptor};
+use crate::model::{Changeset, UserRecord};
+
+/// Default time allowed to open a connection.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default time allowed for a whole request, connection included.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
+/// The header that carries the session.
+const USER_TOKEN_HEADER: &str = "user-token";
+/// How much of a non-JSON error body is kept.
+const SNIPPET_CHARS: usize = 200;
+
+/// A session token from login. Debug never prints it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct UserToken(String);
+
+impl UserToken {
+    /// Wraps a token (from a login reply or the remember-me file).
+    pub fn new(token: String) -> Self {
+        Self(token)
+    }
+
+    /// The token itself, for the `user-token` header or the remember-me file.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for UserToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("UserToken(…redacted)")
+    }
+}
+
+/// A password on its way to the server. Debug never prints it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    /// Wraps a password typed by the user.
+    pub fn new(password: String) -> Self {
+        Self(password)
+    }
+
+    /// The password itself, for a request body.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(…redacted)")
+    }
+}
+
+/// A successful login: the user's record and the session token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoginReply {
+    /// The record as the server returned it, without `user-token`.
+    pub user: UserRecord,
+    /// The session token for later calls.
+    pub token: UserToken,
+}
+
+/// A page of `data/Users`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FindQuery {
+    /// A Backendless `where` clause; `None` or blank for all visible users.
+    pub where_clause: Option<String>,
+    /// `sortBy` items: `name`, `name asc`, `name desc`.
+    pub sort_by: Vec<String>,
+    /// Properties to return; empty for all.
+    pub props: Vec<String>,
+    /// Page size (Backendless: 1..=100, default 10).
+    pub page_size: u32,
+    /// Rows to skip.
+    pub offset: u64,
+}
+
+impl Default for FindQuery {
+    fn default() -> Self {
+        Self {
+            where_clause: None,
+            sort_by: Vec::new(),
+            props: Vec::new(),
+            page_size: 10,
+            offset: 0,
+        }
+    }
+}
+
+/// A client for one Backendless application. Cheap to clone: clones share one connection pool.
+#[derive(Clone)]
+pub struct Client {
+    /// The shared HTTP client (rustls, timeouts).
+    http: reqwest::Client,
+    /// Where the application lives.
+    endpoint: Endpoint,
+    /// `endpoint.base_url()`.
+    base: String,
+    /// The whole-request timeout, also set per request in case the builder could not apply it.
+    request_timeout: Duration,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A client with a 5 s connect timeout and a 20 s request timeout.
+    pub fn new(endpoint: Endpoint) -> Self {
+        Self::with_timeouts(endpoint, CONNECT_TIMEOUT, REQUEST_TIMEOUT)
+    }
+
+    /// A client with the given timeouts (tests use short ones).
+    pub fn with_timeouts(endpoint: Endpoint, connect: Duration, request: Duration) -> Self {
+        let http = reqwest::Client::builder()
+            .connect_timeout(connect)
+            .timeout(request)
+            .user_agent(concat!("profile-editor/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap_or_else(|error| {
+                // Only a broken TLS setup fails here; the per-request timeout still applies.
+                tracing::warn!("building the HTTP client failed, using defaults: {error:#}");
+                reqwest::Client::new()
+            });
+        let base = endpoint.base_url();
+        Self {
+            http,
+            endpoint,
+            base,
+            request_timeout: request,
+        }
+    }
+
+    /// Where this client talks to.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// `POST users/login`: the user's record and a session token.
+    pub async fn login(&self, login: &str, password: &Password) -> Result<LoginReply, ApiError> {
+        let body = serde_json::json!({"login": login, "password": password.expose()});
+        let mut map: serde_json::Map<String, serde_json::Value> = self
+            .call(
+                Method::POST,
+                &["users", "login"],
+                None,
+                &[],
+                Some(body_bytes(&body)),
+                "login",
+            )
+            .await?;
+        let token = match map.get("user-token") {
+            Some(serde_json::Value::String(token)) if !token.is_empty() => {
+                UserToken::new(token.clone())
+            }
+            _ => {
+                return Err(ApiError::Decode {
+                    detail: "login: the reply has no user-token".into(),
+                });
+            }
+        };
+        map.shift_remove("user-token");
+        let user = record(map, "login")?;
+        Ok(LoginReply { user, token })
+    }
+
+    /// `GET users/logout`: ends the session. A session-ending error means it had already ended.
+    pub async fn logout(&self, token: &UserToken) -> Result<(), ApiError> {
+        self.call_raw(
+            Method::GET,
+            &["users", "logout"],
+            Some(token),
+            &[],
+            None,
+            "logout",
+        )
+        .await
+        .map(drop)
+    }
+
+    /// `GET users/isvalidusertoken/{token}`: whether the token still works (sent without a session header).
+    pub async fn is_valid_user_token(&self, token: &UserToken) -> Result<bool, ApiError> {
+        let path = ["users", "isvalidusertoken", token.expose()];
+        self.call(Method::GET, &path, None, &[], None, "isvalidusertoken")
+            .await
+            .map_err(|e| e.redacted(token.expose()))
+    }
+
+    /// `POST users/register`: creates a user (tests and setup). Does not log in.
+    pub async fn register(
+        &self,
+        props: serde_json::Map<String, serde_json::Value>,
+        password: &Password,
+    ) -> Result<UserRecord, ApiError> {
+        let mut body = props;
+        body.insert(
+            "password".into(),
+            serde_json::Value::String(password.expose().to_owned()),
+        );
+        let body = body_bytes(&serde_json::Value::Object(body));
+        let map = self
+            .call(
+                Method::POST,
+                &["users", "register"],
+                None,
+                &[],
+                Some(body),
+                "register",
+            )
+            .await?;
+        record(map, "register")
+    }
+
+    /// `GET data/Users/{objectId}`.
+    pub async fn get_user(
+        &self,
+        token: Option<&UserToken>,
+        object_id: &str,
+    ) -> Result<UserRecord, ApiError> {
+        let map = self
+            .call(
+                Method::GET,
+                &["data", "Users", object_id],
+                token,
+                &[],
+                None,
+                "get user",
+            )
+            .await?;
+        record(map, "get user")
+    }
+
+    /// `PUT users/{objectId}` with only the changed properties; returns the full updated record.
+    pub async fn update_user(
+        &self,
+        token: Option<&UserToken>,
+        object_id: &str,
+        changes: &Changeset,
+    ) -> Result<UserRecord, ApiError> {
+        let body = changes.to_body_bytes();
+        let map = self
+            .call(
+                Method::PUT,
+                &["users", object_id],
+                token,
+                &[],
+                Some(body),
+                "update user",
+            )
+            .await?;
+        record(map, "update user")
+    }
+
+    /// `GET data/Users?where&sortBy&props&pageSize&offset`: one page of users.
+    pub async fn find_users(
+        &self,
+        token: Option<&UserToken>,
+        q: &FindQuery,
+    ) -> Result<Vec<UserRecord>, ApiError> {
+        let mut query = vec![
+            ("pageSize", q.page_size.to_string()),
+            ("offset", q.offset.to_string()),
+        ];
+        if let Some(where_clause) = q
+            .where_clause
+            .as_deref()
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+        {
+            query.push(("where", where_clause.to_owned()));
+        }
+        if !q.sort_by.is_empty() {
+            query.push(("sortBy", q.sort_by.join(",")));
+        }
+        if !q.props.is_empty() {
+            query.push(("props", q.props.join(",")));
+        }
+        let rows: Vec<serde_json::Map<String, serde_json::Value>> = self
+            .call(
+                Method::GET,
+                &["data", "Users"],
+                token,
+                &query,
+                None,
+                "find users",
+            )
+            .await?;
+        rows.into_iter()
+            .map(|row| record(row, "find users"))
+            .collect()
+    }
+
+    /// `GET data/Users/count?where`: how many users match (a bare integer; a numeric string is tolerated).
+    pub async fn count_users(
+        &self,
+        token: Option<&UserToken>,
+        where_clause: Option<&str>,
+    ) -> Result<u64, ApiError> {
+        let mut query = Vec::new();
+        if let Some(where_clause) = where_clause.map(str::trim).filter(|w| !w.is_empty()) {
+            query.push(("where", where_clause.to_owned()));
+        }
+        let count: serde_json::Value = self
+            .call(
+                Method::GET,
+                &["data", "Users", "count"],
+                token,
+                &query,
+                None,
+                "count users",
+            )
+            .await?;
+        match &count {
+            serde_json::Value::Number(n) => n.as_u64(),
+            serde_json::Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+        .ok_or_else(|| ApiError::Decode {
+            detail: format!(
+                "count users: expected a count, got {}",
+                snippet(&count.to_string())
+            ),
+        })
+    }
+
+    /// `GET users/userclassprops`: the described properties of `Users`, with the identity flag.
+    pub async fn describe_user_class(
+        &self,
+        token: Option<&UserToken>,
+    ) -> Result<Vec<PropertyDescriptor>, ApiError> {
+        self.call(
+            Method::GET,
+            &["users", "userclassprops"],
+            token,
+            &[],
+            None,
+            "describe users",
+        )
+        .await
+    }
+
+    /// `GET users/userroles`: the role names of the token's user, e.g. `["AuthenticatedUser", "Admin"]`.
+    pub async fn user_roles(&self, token: &UserToken) -> Result<Vec<String>, ApiError> {
+        self.call(
+            Method::GET,
+            &["users", "userroles"],
+            Some(token),
+            &[],
+            None,
+            "user roles",
+        )
+        .await
+    }
+
+    /// Sends a request and decodes a 2xx JSON body as `T`.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &[&str],
+        token: Option<&UserToken>,
+        query: &[(&str, String)],
+        body: Option<Vec<u8>>,
+        operation: &'static str,
+    ) -> Result<T, ApiError> {
+        let bytes = self
+            .call_raw(method, path, token, query, body, operation)
+            .await?;
+        serde_json::from_slice(&bytes).map_err(|e| {
+            // A login reply may hold a token: never quote it.
+            let detail = if operation == "login" {
+                format!("{operation}: {e}")
+            } else {
+                let start = snippet(&String::from_utf8_lossy(&bytes));
+                format!("{operation}: {e}; the reply starts {start:?}")
+            };
+            ApiError::Decode { detail }
+        })
+    }
+
+    /// Sends a request; a 2xx answer gives its body, anything else its [`ApiError`], with secrets scrubbed.
+    async fn call_raw(
+        &self,
+        method: Method,
+        path: &[&str],
+        token: Option<&UserToken>,
+        query: &[(&str, String)],
+        body: Option<Vec<u8>>,
+        operation: &'static str,
+    ) -> Result<Vec<u8>, ApiError> {
+        let started = Instant::now();
+        let result = self.send(method, path, token, query, body).await;
+        let result = match &self.endpoint {
+            Endpoint::KeyInPath { api_key, .. } => result.map_err(|e| e.redacted(api_key)),
+            Endpoint::Domain { .. } => result,
+        };
+        let result = match token {
+            Some(token) => result.map_err(|e| e.redacted(token.expose())),
+            None => result,
+        };
+        let elapsed_ms = started.elapsed().as_millis();
+        match &result {
+            Ok(_) => tracing::debug!(operation, elapsed_ms, "backendless call succeeded"),
+            Err(error) => {
+                tracing::debug!(operation, elapsed_ms, code = ?error.code(), "backendless call failed: {error}")
+            }
+        }
+        result
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        path: &[&str],
+        token: Option<&UserToken>,
+        query: &[(&str, String)],
+        body: Option<Vec<u8>>,
+    ) -> Result<Vec<u8>, ApiError> {
+        let mut url = url::Url::parse(&self.base).map_err(|e| ApiError::Unreachable {
+            detail: format!("the server address is not valid: {e}"),
+        })?;
+        match url.path_segments_mut() {
+            Ok(mut segments) => {
+                segments.pop_if_empty().extend(path);
+            }
+            Err(()) => {
+                return Err(ApiError::Unreachable {
+                    detail: "the server address cannot take a path".into(),
+                });
+            }
+        }
+        if !query.is_empty() {
+            url.query_pairs_mut()
+                .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+        }
+        let mut request = self.http.request(method, url).timeout(self.request_timeout);
+        if let Some(token) = token {
+            request = request.header(USER_TOKEN_HEADER, token.expose());
+        }
+        if let Some(body) = body {
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body);
+        }
+        let response = request.send().await.map_err(transport_error)?;
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await.map_err(transport_error)?;
+        if (200..300).contains(&status) {
+            return Ok(bytes.to_vec());
+        }
+        match serde_json::from_slice::<Fault>(&bytes) {
+            Ok(fault) => Err(ApiError::from_fault(status, fault)),
+            Err(_) => Err(ApiError::HttpStatus {
+                status,
+                snippet: snippet(&String::from_utf8_lossy(&bytes)),
+            }),
+        }
+    }
+}
+
+fn body_bytes(value: &serde_json::Value) -> Vec<u8> {
+    value.to_string().into_bytes()
+}
+
+fn record(
+    map: serde_json::Map<String, serde_json::Value>,
+    operation: &str,
+) -> Result<UserRecord, ApiError> {
+    UserRecord::from_json(map).map_err(|e| ApiError::Decode {
+        detail: format!("{operation}: {e}"),
+    })
+}
+
+/// The first [`SNIPPET_CHARS`] characters, on one line.
+fn snippet(text: &str) -> String {
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match one_line.char_indices().nth(SNIPPET_CHARS) {
+        Some((i, _)) => format!("{}…", &one_line[..i]),
+        None => one_line,
+    }
+}
+
+/// A transport failure, without the URL (it holds the API key) but with its root cause.
+fn transport_error(error: reqwest::Error) -> ApiError {
+    if error.is_timeout() {
+        return ApiError::Timeout;
+    }
+    let error = error.without_url();
+    let mut detail = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        detail.push_str(": ");
+        detail.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    if error.is_decode() || error.is_body() {
+        return ApiError::Decode { detail };
+    }
+    ApiError::Unreachable { detail }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_redacted_in_debug() {
+        assert_eq!(
+            format!("{:?}", UserToken::new("tok-123".into())),
+            "UserToken(…redacted)"
+        );
+        assert_eq!(
+            format!("{:?}", Password::new("hunter2".into())),
+            "Password(…redacted)"
+        );
+        let reply = LoginReply {
+            user: UserRecord::from_json(serde_json::from_str(r#"{"objectId":"A"}"#).unwrap())
+                .unwrap(),
+            token: UserToken::new("tok-123".into()),
+        };
+        assert!(!format!("{reply:?}").contains("tok-123"));
+        let endpoint = Endpoint::parse(
+            "https://api.backendless.com",
+            Some("APP"),
+            Some("SECRET-KEY"),
+        )
+        .unwrap();
+        assert!(!format!("{:?}", Client::new(endpoint)).contains("SECRET-KEY"));
+    }
+
+    #[test]
+    fn snippet_is_short_and_on_one_line() {
+        assert_eq!(
+            snippet("<html>\n  <body>Bad   Gateway</body>\n</html>"),
+            "<html> <body>Bad Gateway</body> </html>"
+        );
+        let long = "x".repeat(500);
+        assert_eq!(snippet(&long).chars().count(), SNIPPET_CHARS + 1);
+    }
+
+    #[test]
+    fn find_query_defaults_to_the_backendless_page() {
+        let q = FindQuery::default();
+        assert_eq!((q.page_size, q.offset), (10, 0));
+    }
+}

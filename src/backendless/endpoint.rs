@@ -1,0 +1,259 @@
+//! Where a Backendless application lives: the key-in-path form (`{server}/{app-id}/{api-key}`) or the
+//! domain form (`https://sub.backendless.app/api`). Parsing and printing only; never logs the key.
+
+use std::fmt;
+
+/// The base of every API URL of one application.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `{server}/{app_id}/{api_key}`: Backendless Cloud (US, EU), self-hosted, the emulator.
+    KeyInPath {
+        /// Scheme, host, port and an optional path prefix; no trailing slash.
+        server: url::Url,
+        /// Application id.
+        app_id: String,
+        /// REST API key.
+        api_key: String,
+    },
+    /// `{domain}/api`: a `*.backendless.app` subdomain or a custom domain.
+    Domain {
+        /// Scheme, host, port and an optional path prefix, without the `/api` suffix.
+        domain: url::Url,
+    },
+}
+
+/// Why a server address is not usable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EndpointError {
+    /// Sent when the address is blank.
+    #[error("Enter the server address.")]
+    Empty,
+    /// Sent when the address is not a URL.
+    #[error("The server address is not a valid URL: {detail}")]
+    InvalidUrl { detail: String },
+    /// Sent for a scheme other than http/https.
+    #[error("The server address must start with http:// or https://, not {scheme}://.")]
+    UnsupportedScheme { scheme: String },
+    /// Sent when the address has a query or a fragment.
+    #[error("The server address must not contain '?' or '#'.")]
+    QueryOrFragment,
+    /// Sent when only the API key is given.
+    #[error("Enter the application id as well as the API key.")]
+    MissingAppId,
+    /// Sent when only the application id is given.
+    #[error("Enter the API key as well as the application id.")]
+    MissingApiKey,
+    /// Sent when an id contains characters that cannot appear in a URL path segment.
+    #[error("The {what} must not contain '/', '?', '#', '%' or spaces.")]
+    InvalidId { what: &'static str },
+}
+
+impl fmt::Debug for Endpoint {
+    // The API key stays out of logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::KeyInPath { server, app_id, .. } => f
+                .debug_struct("KeyInPath")
+                .field("server", &server.as_str())
+                .field("app_id", app_id)
+                .field("api_key", &"…redacted")
+                .finish(),
+            Self::Domain { domain } => f
+                .debug_struct("Domain")
+                .field("domain", &domain.as_str())
+                .finish(),
+        }
+    }
+}
+
+impl Endpoint {
+    /// Parses a server address plus optional ids. With both ids: key-in-path; with neither: domain form
+    /// (a trailing `/api` is tolerated). Trailing slashes are tolerated; a bare host gets `https://`.
+    pub fn parse(
+        server: &str,
+        app_id: Option<&str>,
+        api_key: Option<&str>,
+    ) -> Result<Self, EndpointError> {
+        let server = server.trim();
+        if server.is_empty() {
+            return Err(EndpointError::Empty);
+        }
+        let with_scheme = if server.contains("://") {
+            server.to_owned()
+        } else {
+            format!("https://{server}")
+        };
+        let mut url = url::Url::parse(&with_scheme).map_err(|e| EndpointError::InvalidUrl {
+            detail: e.to_string(),
+        })?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(EndpointError::UnsupportedScheme {
+                scheme: url.scheme().to_owned(),
+            });
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(EndpointError::InvalidUrl {
+                detail: "no host".into(),
+            });
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(EndpointError::QueryOrFragment);
+        }
+        let app_id = app_id.map(str::trim).filter(|s| !s.is_empty());
+        let api_key = api_key.map(str::trim).filter(|s| !s.is_empty());
+        let path = url.path().trim_end_matches('/').to_owned();
+        match (app_id, api_key) {
+            (Some(app_id), Some(api_key)) => {
+                check_id(app_id, "application id")?;
+                check_id(api_key, "API key")?;
+                url.set_path(&path);
+                Ok(Self::KeyInPath {
+                    server: url,
+                    app_id: app_id.to_owned(),
+                    api_key: api_key.to_owned(),
+                })
+            }
+            (None, None) => {
+                let path = path
+                    .strip_suffix("/api")
+                    .unwrap_or(&path)
+                    .trim_end_matches('/')
+                    .to_owned();
+                url.set_path(&path);
+                Ok(Self::Domain { domain: url })
+            }
+            (None, Some(_)) => Err(EndpointError::MissingAppId),
+            (Some(_), None) => Err(EndpointError::MissingApiKey),
+        }
+    }
+
+    /// The URL every API path is appended to, without a trailing slash:
+    /// `https://api.backendless.com/APP/KEY` or `https://sub.backendless.app/api`.
+    pub fn base_url(&self) -> String {
+        match self {
+            Self::KeyInPath {
+                server,
+                app_id,
+                api_key,
+            } => format!("{}/{app_id}/{api_key}", trimmed(server)),
+            Self::Domain { domain } => format!("{}/api", trimmed(domain)),
+        }
+    }
+
+    /// `host[:port]` for display; never the key.
+    pub fn display_host(&self) -> String {
+        let url = match self {
+            Self::KeyInPath { server, .. } => server,
+            Self::Domain { domain } => domain,
+        };
+        let host = url.host_str().unwrap_or_default();
+        match url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_owned(),
+        }
+    }
+}
+
+fn trimmed(url: &url::Url) -> &str {
+    url.as_str().trim_end_matches('/')
+}
+
+fn check_id(id: &str, what: &'static str) -> Result<(), EndpointError> {
+    if id
+        .chars()
+        .any(|c| matches!(c, '/' | '?' | '#' | '%') || c.is_whitespace())
+    {
+        return Err(EndpointError::InvalidId { what });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_in_path_for_cloud_eu_and_self_hosted() {
+        let cases = [
+            (
+                "https://api.backendless.com",
+                "https://api.backendless.com/APP/KEY",
+                "api.backendless.com",
+            ),
+            (
+                "https://eu-api.backendless.com/",
+                "https://eu-api.backendless.com/APP/KEY",
+                "eu-api.backendless.com",
+            ),
+            (
+                "http://10.0.0.5:9000//",
+                "http://10.0.0.5:9000/APP/KEY",
+                "10.0.0.5:9000",
+            ),
+            (
+                "http://host:8080/backendless/",
+                "http://host:8080/backendless/APP/KEY",
+                "host:8080",
+            ),
+            (
+                "api.backendless.com",
+                "https://api.backendless.com/APP/KEY",
+                "api.backendless.com",
+            ),
+        ];
+        for (server, base, host) in cases {
+            let endpoint = Endpoint::parse(server, Some(" APP "), Some("KEY")).unwrap();
+            assert_eq!(endpoint.base_url(), base, "{server}");
+            assert_eq!(endpoint.display_host(), host, "{server}");
+            assert!(!format!("{endpoint:?}").contains("KEY"), "{endpoint:?}");
+        }
+    }
+
+    #[test]
+    fn domain_form_tolerates_api_suffix_and_slashes() {
+        for server in [
+            "https://sub.backendless.app",
+            "https://sub.backendless.app/",
+            "https://sub.backendless.app/api/",
+        ] {
+            let endpoint = Endpoint::parse(server, None, Some("")).unwrap();
+            assert_eq!(
+                endpoint.base_url(),
+                "https://sub.backendless.app/api",
+                "{server}"
+            );
+            assert_eq!(endpoint.display_host(), "sub.backendless.app");
+        }
+    }
+
+    #[test]
+    fn bad_addresses_are_refused() {
+        assert_eq!(Endpoint::parse("  ", None, None), Err(EndpointError::Empty));
+        assert_eq!(
+            Endpoint::parse("ftp://x.com", None, None),
+            Err(EndpointError::UnsupportedScheme {
+                scheme: "ftp".into()
+            })
+        );
+        assert_eq!(
+            Endpoint::parse("https://x.com/?a=1", None, None),
+            Err(EndpointError::QueryOrFragment)
+        );
+        assert_eq!(
+            Endpoint::parse("https://x.com", Some("A"), None),
+            Err(EndpointError::MissingApiKey)
+        );
+        assert_eq!(
+            Endpoint::parse("https://x.com", None, Some("K")),
+            Err(EndpointError::MissingAppId)
+        );
+        assert!(matches!(
+            Endpoint::parse("https://x.com", Some("A/B"), Some("K")),
+            Err(EndpointError::InvalidId { .. })
+        ));
+        assert!(matches!(
+            Endpoint::parse("http://", None, None),
+            Err(EndpointError::InvalidUrl { .. })
+        ));
+    }
+}

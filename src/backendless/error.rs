@@ -1,0 +1,659 @@
+//! `ApiError`: the one error type of the client. Every known Backendless code becomes a named variant.
+//!
+//! [`ApiError::from_fault`] is the only place that turns codes into variants and [`ApiError::code`] its
+//! inverse. Display is a sentence a user can act on; the server's message is kept for logs and banners.
+
+use super::codes;
+use super::wire::Fault;
+use crate::model::Changeset;
+use crate::model::schema::{PASSWORD, Schema, is_system};
+
+/// Everything that can go wrong talking to a Backendless server.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ApiError {
+    /// Backendless 2002: wrong application id or API key, or the app is disabled.
+    #[error(
+        "The application id or API key is wrong, or the application is disabled. Check the connection settings."
+    )]
+    BadAppKeys { message: String },
+    /// Backendless 3003: wrong login or password (the server does not say which).
+    #[error("Wrong email or password.")]
+    InvalidCredentials,
+    /// Backendless 3006: login or password empty.
+    #[error("Enter both your email and your password.")]
+    EmptyCredentials,
+    /// Backendless 3036: too many failed logins.
+    #[error("This account is locked after too many failed logins. Wait a while, then try again.")]
+    AccountLocked { message: String },
+    /// Backendless 3090: the account is disabled.
+    #[error("This account is disabled. Ask the application's administrator to enable it.")]
+    AccountDisabled { message: String },
+    /// Backendless 3000: login is disabled for this account.
+    #[error("Logging in is disabled for this account. Ask the application's administrator.")]
+    LoginDisabled { message: String },
+    /// Backendless 3002 / 3044: the account already has the allowed number of sessions.
+    #[error("This account is already logged in elsewhere. Log out there, then try again.")]
+    TooManySessions { code: i64, message: String },
+    /// Backendless 3028: no `user-token` where one is needed.
+    #[error("You are not logged in. Log in again to continue.")]
+    NotLoggedIn,
+    /// Backendless 3048, 3064, 3091: the user-token is unknown, logged out or timed out.
+    #[error("Your session has ended. Log in again to continue; your changes are kept.")]
+    SessionExpired { code: i64, message: String },
+    /// Backendless 3029: a non-admin tried to change someone else's record.
+    #[error("You can change only your own record unless you are an administrator.")]
+    NotYourRecord { message: String },
+    /// Backendless 3030: the user to update does not exist.
+    #[error("This user no longer exists. Reload to see the current records.")]
+    UserNotFound { message: String },
+    /// Backendless 3031: new properties sent while dynamic schema is off.
+    #[error(
+        "The server does not accept new properties. Remove them, or add the columns in the Backendless console."
+    )]
+    DynamicPropertiesDisabled { message: String },
+    /// Backendless 3045: a required property was set to null or empty.
+    #[error("A required property cannot be empty. Fill it in or revert it.")]
+    RequiredPropertyEmpty { message: String },
+    /// Backendless 3018: the identity is already used by another user.
+    #[error("That email is already used by another account.")]
+    IdentityTaken { message: String },
+    /// Backendless 3024: any other update failure; the message names the property when it can.
+    #[error("The server refused the change: {message}")]
+    UpdateFailed {
+        message: String,
+        property: Option<String>,
+    },
+    /// Backendless 3009: registration is disabled.
+    #[error("Registration of new users is disabled for this application.")]
+    RegistrationDisabled { message: String },
+    /// Backendless 3010: registration names a property that is not a column while dynamic schema is off.
+    #[error("The server does not accept new properties at registration: {message}")]
+    RegistrationUnknownProperty { message: String },
+    /// Backendless 3011: registration without a password.
+    #[error("Enter a password.")]
+    MissingPassword { message: String },
+    /// Backendless 3012: registration without a required property.
+    #[error("A required property is missing: {message}")]
+    MissingRequiredProperty {
+        message: String,
+        property: Option<String>,
+    },
+    /// Backendless 3013: registration without the identity.
+    #[error("Enter an email address.")]
+    MissingIdentity { message: String },
+    /// Backendless 3021: any other registration failure; the message names the property when it can.
+    #[error("Registration failed: {message}")]
+    RegistrationFailed {
+        message: String,
+        property: Option<String>,
+    },
+    /// Backendless 3033: registration with an identity that already exists.
+    #[error("An account with that email already exists. Log in instead.")]
+    AlreadyRegistered { message: String },
+    /// Backendless 3040: a malformed email address.
+    #[error("That is not a valid email address.")]
+    InvalidEmail { message: String },
+    /// Backendless 1017: the where clause is not valid.
+    #[error("The filter is not valid: {message}")]
+    InvalidWhere { message: String },
+    /// Backendless 1006: `props`, `sortBy` or `where` names a property that does not exist.
+    #[error("The query names a property that does not exist: {message}")]
+    UnknownProperty { message: String },
+    /// Backendless 1005: invalid page size.
+    #[error("The page size is not valid: {message}")]
+    InvalidPageSize { message: String },
+    /// Backendless 1004: invalid paging offset.
+    #[error("The page offset is not valid: {message}")]
+    InvalidOffset { message: String },
+    /// Backendless 1013: no permission to read these records.
+    #[error("You do not have permission to read these records.")]
+    NoPermission { message: String },
+    /// Backendless 1000: no record with that id.
+    #[error("No record with that id exists. Reload to see the current records.")]
+    EntityNotFound { message: String },
+    /// Backendless 8002: the server could not parse the request.
+    #[error("The server could not read the request: {message}")]
+    MalformedRequest { message: String },
+    /// Any other Backendless error, kept with its code, message and HTTP status.
+    #[error("The server refused the request (Backendless error {code}): {message}")]
+    Other {
+        code: i64,
+        message: String,
+        status: u16,
+    },
+    /// Sent when no connection could be made (DNS, refused, TLS).
+    #[error("Cannot reach the server. Check your network connection and the server address.")]
+    Unreachable { detail: String },
+    /// Sent when the connection or the whole request took too long.
+    #[error("The server did not answer in time. Try again.")]
+    Timeout,
+    /// Sent for an error status whose body is not a Backendless error (a proxy page, a wrong address).
+    #[error(
+        "The server answered HTTP {status} without a Backendless error. Check the server address."
+    )]
+    HttpStatus { status: u16, snippet: String },
+    /// Sent for a success response of an unexpected shape.
+    #[error(
+        "The server's answer could not be understood. Check that the address is a Backendless server."
+    )]
+    Decode { detail: String },
+}
+
+impl ApiError {
+    /// Maps a Backendless error body to its variant: the only code → variant place.
+    pub fn from_fault(status: u16, fault: Fault) -> Self {
+        let Fault { code, message, .. } = fault;
+        match code {
+            codes::BAD_APP_KEYS => Self::BadAppKeys { message },
+            codes::INVALID_CREDENTIALS => Self::InvalidCredentials,
+            codes::EMPTY_CREDENTIALS => Self::EmptyCredentials,
+            codes::ACCOUNT_LOCKED => Self::AccountLocked { message },
+            codes::ACCOUNT_DISABLED => Self::AccountDisabled { message },
+            codes::LOGIN_DISABLED => Self::LoginDisabled { message },
+            codes::SECOND_LOGIN_BLOCKED | codes::TOO_MANY_SESSIONS => {
+                Self::TooManySessions { code, message }
+            }
+            codes::NOT_LOGGED_IN => Self::NotLoggedIn,
+            codes::SESSION_TIMEOUT | codes::NOT_EXISTING_USER_TOKEN | codes::SESSION_TIMEOUT_2 => {
+                Self::SessionExpired { code, message }
+            }
+            codes::NOT_YOUR_RECORD => Self::NotYourRecord { message },
+            codes::USER_NOT_FOUND => Self::UserNotFound { message },
+            codes::DYNAMIC_PROPERTIES_DISABLED => Self::DynamicPropertiesDisabled { message },
+            codes::REQUIRED_PROPERTY_EMPTY => Self::RequiredPropertyEmpty { message },
+            codes::IDENTITY_TAKEN => Self::IdentityTaken { message },
+            codes::UPDATE_FAILED => {
+                let property = quoted_names(&message).into_iter().next();
+                Self::UpdateFailed { message, property }
+            }
+            codes::REGISTRATION_DISABLED => Self::RegistrationDisabled { message },
+            codes::REGISTRATION_UNKNOWN_PROPERTY => Self::RegistrationUnknownProperty { message },
+            codes::REGISTRATION_MISSING_PASSWORD => Self::MissingPassword { message },
+            codes::REGISTRATION_MISSING_PROPERTY => {
+                let property = quoted_names(&message).into_iter().next();
+                Self::MissingRequiredProperty { message, property }
+            }
+            codes::REGISTRATION_MISSING_IDENTITY => Self::MissingIdentity { message },
+            codes::REGISTRATION_FAILED => {
+                let property = quoted_names(&message).into_iter().next();
+                Self::RegistrationFailed { message, property }
+            }
+            codes::REGISTRATION_IDENTITY_TAKEN => Self::AlreadyRegistered { message },
+            codes::INVALID_EMAIL => Self::InvalidEmail { message },
+            codes::INVALID_WHERE => Self::InvalidWhere { message },
+            codes::UNKNOWN_PROPERTY_IN_QUERY => Self::UnknownProperty { message },
+            codes::INVALID_OFFSET => Self::InvalidOffset { message },
+            codes::INVALID_PAGE_SIZE => Self::InvalidPageSize { message },
+            codes::NO_PERMISSION_TO_FIND => Self::NoPermission { message },
+            codes::ENTITY_NOT_FOUND => Self::EntityNotFound { message },
+            codes::UNPARSABLE_REQUEST => Self::MalformedRequest { message },
+            _ => Self::Other {
+                code,
+                message,
+                status,
+            },
+        }
+    }
+
+    /// The Backendless code of this error; `None` for transport and decoding failures.
+    pub fn code(&self) -> Option<i64> {
+        Some(match self {
+            Self::BadAppKeys { .. } => codes::BAD_APP_KEYS,
+            Self::InvalidCredentials => codes::INVALID_CREDENTIALS,
+            Self::EmptyCredentials => codes::EMPTY_CREDENTIALS,
+            Self::AccountLocked { .. } => codes::ACCOUNT_LOCKED,
+            Self::AccountDisabled { .. } => codes::ACCOUNT_DISABLED,
+            Self::LoginDisabled { .. } => codes::LOGIN_DISABLED,
+            Self::TooManySessions { code, .. }
+            | Self::SessionExpired { code, .. }
+            | Self::Other { code, .. } => *code,
+            Self::NotLoggedIn => codes::NOT_LOGGED_IN,
+            Self::NotYourRecord { .. } => codes::NOT_YOUR_RECORD,
+            Self::UserNotFound { .. } => codes::USER_NOT_FOUND,
+            Self::DynamicPropertiesDisabled { .. } => codes::DYNAMIC_PROPERTIES_DISABLED,
+            Self::RequiredPropertyEmpty { .. } => codes::REQUIRED_PROPERTY_EMPTY,
+            Self::IdentityTaken { .. } => codes::IDENTITY_TAKEN,
+            Self::UpdateFailed { .. } => codes::UPDATE_FAILED,
+            Self::RegistrationDisabled { .. } => codes::REGISTRATION_DISABLED,
+            Self::RegistrationUnknownProperty { .. } => codes::REGISTRATION_UNKNOWN_PROPERTY,
+            Self::MissingPassword { .. } => codes::REGISTRATION_MISSING_PASSWORD,
+            Self::MissingRequiredProperty { .. } => codes::REGISTRATION_MISSING_PROPERTY,
+            Self::MissingIdentity { .. } => codes::REGISTRATION_MISSING_IDENTITY,
+            Self::RegistrationFailed { .. } => codes::REGISTRATION_FAILED,
+            Self::AlreadyRegistered { .. } => codes::REGISTRATION_IDENTITY_TAKEN,
+            Self::InvalidEmail { .. } => codes::INVALID_EMAIL,
+            Self::InvalidWhere { .. } => codes::INVALID_WHERE,
+            Self::UnknownProperty { .. } => codes::UNKNOWN_PROPERTY_IN_QUERY,
+            Self::InvalidOffset { .. } => codes::INVALID_OFFSET,
+            Self::InvalidPageSize { .. } => codes::INVALID_PAGE_SIZE,
+            Self::NoPermission { .. } => codes::NO_PERMISSION_TO_FIND,
+            Self::EntityNotFound { .. } => codes::ENTITY_NOT_FOUND,
+            Self::MalformedRequest { .. } => codes::UNPARSABLE_REQUEST,
+            Self::Unreachable { .. }
+            | Self::Timeout
+            | Self::HttpStatus { .. }
+            | Self::Decode { .. } => return None,
+        })
+    }
+
+    /// Whether the user-token no longer works (3028, 3048, 3064, 3091): log in again, keep the edits, retry.
+    pub fn is_session_ending(&self) -> bool {
+        self.code().is_some_and(codes::is_session_ending)
+    }
+
+    /// Whether trying the same request again may succeed: network failures, timeouts and server faults.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Unreachable { .. } | Self::Timeout => true,
+            Self::HttpStatus { status, .. } => *status >= 500 || *status == 408 || *status == 429,
+            Self::Other { status, code, .. } => *status >= 500 || *code == 999,
+            _ => false,
+        }
+    }
+
+    /// The server's own message, for a banner or the log; `None` where the server said nothing.
+    pub fn server_message(&self) -> Option<&str> {
+        match self {
+            Self::BadAppKeys { message }
+            | Self::AccountLocked { message }
+            | Self::AccountDisabled { message }
+            | Self::LoginDisabled { message }
+            | Self::TooManySessions { message, .. }
+            | Self::SessionExpired { message, .. }
+            | Self::NotYourRecord { message }
+            | Self::UserNotFound { message }
+            | Self::DynamicPropertiesDisabled { message }
+            | Self::RequiredPropertyEmpty { message }
+            | Self::IdentityTaken { message }
+            | Self::UpdateFailed { message, .. }
+            | Self::RegistrationDisabled { message }
+            | Self::RegistrationUnknownProperty { message }
+            | Self::MissingPassword { message }
+            | Self::MissingRequiredProperty { message, .. }
+            | Self::MissingIdentity { message }
+            | Self::RegistrationFailed { message, .. }
+            | Self::AlreadyRegistered { message }
+            | Self::InvalidEmail { message }
+            | Self::InvalidWhere { message }
+            | Self::UnknownProperty { message }
+            | Self::InvalidOffset { message }
+            | Self::InvalidPageSize { message }
+            | Self::NoPermission { message }
+            | Self::EntityNotFound { message }
+            | Self::MalformedRequest { message }
+            | Self::Other { message, .. } => Some(message),
+            Self::InvalidCredentials
+            | Self::EmptyCredentials
+            | Self::NotLoggedIn
+            | Self::Unreachable { .. }
+            | Self::Timeout
+            | Self::HttpStatus { .. }
+            | Self::Decode { .. } => None,
+        }
+    }
+
+    /// The fields this error concerns, sorted; empty means "show it as a banner".
+    ///
+    /// 3018/3033/3040/3013: the identity property. 3045: every required property `sent` left null or empty.
+    /// 3031/3010: every sent property the schema does not have. 3024/3012: the property the message names.
+    /// 3011: `password`.
+    pub fn fields(&self, schema: &Schema, sent: &Changeset) -> Vec<String> {
+        let identity = || {
+            vec![
+                schema
+                    .identity()
+                    .map_or_else(|| "email".to_owned(), |p| p.name.clone()),
+            ]
+        };
+        let mut fields = match self {
+            Self::IdentityTaken { .. }
+            | Self::AlreadyRegistered { .. }
+            | Self::InvalidEmail { .. }
+            | Self::MissingIdentity { .. } => identity(),
+            Self::MissingPassword { .. } => vec![PASSWORD.to_owned()],
+            Self::RequiredPropertyEmpty { message } => {
+                let emptied: Vec<String> = sent
+                    .keys()
+                    .filter(|k| *k == PASSWORD || schema.get(k).is_some_and(|p| p.required))
+                    .filter(|k| sent.get(k).is_some_and(is_empty))
+                    .map(str::to_owned)
+                    .collect();
+                if emptied.is_empty() {
+                    named_in(message, schema, sent)
+                } else {
+                    emptied
+                }
+            }
+            Self::DynamicPropertiesDisabled { message }
+            | Self::RegistrationUnknownProperty { message } => {
+                let unknown: Vec<String> = sent
+                    .keys()
+                    .filter(|k| *k != PASSWORD && !is_system(k) && schema.get(k).is_none())
+                    .map(str::to_owned)
+                    .collect();
+                if unknown.is_empty() {
+                    named_in(message, schema, sent)
+                } else {
+                    unknown
+                }
+            }
+            Self::UpdateFailed { message, property }
+            | Self::RegistrationFailed { message, property }
+            | Self::MissingRequiredProperty { message, property } => match property {
+                Some(p) => vec![p.clone()],
+                None => named_in(message, schema, sent),
+            },
+            _ => Vec::new(),
+        };
+        fields.sort();
+        fields.dedup();
+        fields
+    }
+
+    /// This error with every occurrence of `secret` in its texts replaced, so that a server message that
+    /// echoes a user-token (3064 does) never reaches a log or the screen.
+    pub(crate) fn redacted(mut self, secret: &str) -> Self {
+        if secret.is_empty() {
+            return self;
+        }
+        let scrub = |s: &mut String| {
+            if s.contains(secret) {
+                *s = s.replace(secret, "…redacted");
+            }
+        };
+        match &mut self {
+            Self::Unreachable { detail } | Self::Decode { detail } => scrub(detail),
+            Self::HttpStatus { snippet, .. } => scrub(snippet),
+            _ => {}
+        }
+        if let Some(message) = self.message_mut() {
+            scrub(message);
+        }
+        self
+    }
+
+    fn message_mut(&mut self) -> Option<&mut String> {
+        match self {
+            Self::BadAppKeys { message }
+            | Self::AccountLocked { message }
+            | Self::AccountDisabled { message }
+            | Self::LoginDisabled { message }
+            | Self::TooManySessions { message, .. }
+            | Self::SessionExpired { message, .. }
+            | Self::NotYourRecord { message }
+            | Self::UserNotFound { message }
+            | Self::DynamicPropertiesDisabled { message }
+            | Self::RequiredPropertyEmpty { message }
+            | Self::IdentityTaken { message }
+            | Self::UpdateFailed { message, .. }
+            | Self::RegistrationDisabled { message }
+            | Self::RegistrationUnknownProperty { message }
+            | Self::MissingPassword { message }
+            | Self::MissingRequiredProperty { message, .. }
+            | Self::MissingIdentity { message }
+            | Self::RegistrationFailed { message, .. }
+            | Self::AlreadyRegistered { message }
+            | Self::InvalidEmail { message }
+            | Self::InvalidWhere { message }
+            | Self::UnknownProperty { message }
+            | Self::InvalidOffset { message }
+            | Self::InvalidPageSize { message }
+            | Self::NoPermission { message }
+            | Self::EntityNotFound { message }
+            | Self::MalformedRequest { message }
+            | Self::Other { message, .. } => Some(message),
+            _ => None,
+        }
+    }
+}
+
+fn is_empty(v: &serde_json::Value) -> bool {
+    v.is_null() || v.as_str().is_some_and(str::is_empty)
+}
+
+/// Names in single or double quotes in a server message, in order: `property 'age' must be ...` → `age`.
+fn quoted_names(message: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for quote in ['\'', '"'] {
+        let parts: Vec<&str> = message.split(quote).collect();
+        // Odd parts are inside quotes; a last odd part has no closing quote and is not.
+        for (i, inside) in parts.iter().enumerate() {
+            let is_name = i % 2 == 1
+                && i + 1 < parts.len()
+                && !inside.is_empty()
+                && inside.len() <= 64
+                && inside
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+            if is_name {
+                names.push((*inside).to_owned());
+            }
+        }
+    }
+    names
+}
+
+/// Properties (sent or described) that a server message names, quoted or as whole words.
+fn named_in(message: &str, schema: &Schema, sent: &Changeset) -> Vec<String> {
+    let known = |name: &str| sent.get(name).is_some() || schema.get(name).is_some();
+    let mut names: Vec<String> = quoted_names(message)
+        .into_iter()
+        .filter(|n| known(n))
+        .collect();
+    if names.is_empty() {
+        let words: Vec<&str> = message
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .collect();
+        names = sent
+            .keys()
+            .filter(|k| words.contains(k))
+            .map(str::to_owned)
+            .collect();
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backendless::wire::PropertyDescriptor;
+    use crate::model::{UserRecord, diff};
+    use serde_json::json;
+
+    const MAPPED: &[i64] = &[
+        codes::ENTITY_NOT_FOUND,
+        codes::INVALID_OFFSET,
+        codes::INVALID_PAGE_SIZE,
+        codes::REGISTRATION_FAILED,
+        codes::UNKNOWN_PROPERTY_IN_QUERY,
+        codes::NO_PERMISSION_TO_FIND,
+        codes::INVALID_WHERE,
+        codes::BAD_APP_KEYS,
+        codes::LOGIN_DISABLED,
+        codes::SECOND_LOGIN_BLOCKED,
+        codes::INVALID_CREDENTIALS,
+        codes::EMPTY_CREDENTIALS,
+        codes::REGISTRATION_DISABLED,
+        codes::REGISTRATION_UNKNOWN_PROPERTY,
+        codes::REGISTRATION_MISSING_PASSWORD,
+        codes::REGISTRATION_MISSING_PROPERTY,
+        codes::REGISTRATION_MISSING_IDENTITY,
+        codes::IDENTITY_TAKEN,
+        codes::UPDATE_FAILED,
+        codes::NOT_LOGGED_IN,
+        codes::NOT_YOUR_RECORD,
+        codes::USER_NOT_FOUND,
+        codes::DYNAMIC_PROPERTIES_DISABLED,
+        codes::REGISTRATION_IDENTITY_TAKEN,
+        codes::ACCOUNT_LOCKED,
+        codes::INVALID_EMAIL,
+        codes::TOO_MANY_SESSIONS,
+        codes::REQUIRED_PROPERTY_EMPTY,
+        codes::SESSION_TIMEOUT,
+        codes::NOT_EXISTING_USER_TOKEN,
+        codes::ACCOUNT_DISABLED,
+        codes::SESSION_TIMEOUT_2,
+        codes::UNPARSABLE_REQUEST,
+    ];
+
+    #[test]
+    fn every_mapped_code_is_named_and_round_trips() {
+        for &code in MAPPED {
+            let error = ApiError::from_fault(400, Fault::new(code, "m"));
+            assert!(
+                !matches!(error, ApiError::Other { .. }),
+                "{code} is not mapped"
+            );
+            assert_eq!(error.code(), Some(code), "{error:?}");
+            let sentence = error.to_string();
+            assert!(
+                sentence.ends_with('.') || sentence.ends_with(": m"),
+                "{code}: {sentence}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_code_keeps_number_message_and_status() {
+        let error = ApiError::from_fault(418, Fault::new(4242, "teapot"));
+        assert_eq!(
+            error,
+            ApiError::Other {
+                code: 4242,
+                message: "teapot".into(),
+                status: 418
+            }
+        );
+        assert_eq!(error.code(), Some(4242));
+        assert_eq!(error.server_message(), Some("teapot"));
+        assert!(error.to_string().contains("4242") && error.to_string().contains("teapot"));
+    }
+
+    #[test]
+    fn session_ending_codes_are_recognised() {
+        for code in [3028, 3048, 3064, 3091] {
+            assert!(
+                ApiError::from_fault(401, Fault::new(code, "x")).is_session_ending(),
+                "{code}"
+            );
+        }
+        for code in [3003, 3029, 3090, 2002] {
+            assert!(
+                !ApiError::from_fault(400, Fault::new(code, "x")).is_session_ending(),
+                "{code}"
+            );
+        }
+    }
+
+    #[test]
+    fn retryable_means_network_timeout_or_server_fault() {
+        assert!(ApiError::Timeout.is_retryable());
+        assert!(
+            ApiError::Unreachable {
+                detail: "refused".into()
+            }
+            .is_retryable()
+        );
+        assert!(
+            ApiError::HttpStatus {
+                status: 502,
+                snippet: "<html>".into()
+            }
+            .is_retryable()
+        );
+        assert!(ApiError::from_fault(500, Fault::new(9999, "boom")).is_retryable());
+        assert!(!ApiError::from_fault(400, Fault::new(3024, "bad")).is_retryable());
+        assert!(!ApiError::Decode { detail: "x".into() }.is_retryable());
+    }
+
+    fn schema() -> Schema {
+        let d = |name: &str, ty: &str, required: bool, identity: bool| PropertyDescriptor {
+            name: name.into(),
+            required,
+            data_type: ty.into(),
+            default_value: json!(null),
+            identity: Some(identity),
+            related_table: None,
+            custom_regex: None,
+            auto_load: None,
+            is_primary_key: None,
+        };
+        Schema::from_descriptors(vec![
+            d("email", "STRING", true, true),
+            d("name", "STRING", true, false),
+            d("age", "INT", false, false),
+            d("phoneNumber", "STRING", false, false),
+        ])
+    }
+
+    fn sent(changes: serde_json::Value) -> Changeset {
+        let original =
+            UserRecord::from_json(serde_json::from_value(json!({"objectId": "A"})).unwrap())
+                .unwrap();
+        let mut edited = original.clone();
+        for (k, v) in changes.as_object().unwrap() {
+            edited.set(k, v.clone());
+        }
+        diff(&original, &edited, &schema())
+    }
+
+    #[test]
+    fn fields_point_at_the_properties_concerned() {
+        let schema = schema();
+        let taken = ApiError::from_fault(409, Fault::new(3018, "taken"));
+        assert_eq!(
+            taken.fields(&schema, &sent(json!({"email": "b@x.io"}))),
+            ["email"]
+        );
+
+        let emptied = ApiError::from_fault(400, Fault::new(3045, "required properties are empty"));
+        let body = sent(json!({"name": "", "email": "e@x.io", "age": null, "phoneNumber": ""}));
+        assert_eq!(emptied.fields(&schema, &body), ["name"]);
+
+        let dynamic =
+            ApiError::from_fault(400, Fault::new(3031, "Dynamic properties are disabled"));
+        let body = sent(json!({"color": "red", "age": 3, "size": 2}));
+        assert_eq!(dynamic.fields(&schema, &body), ["color", "size"]);
+
+        let typed = ApiError::from_fault(
+            400,
+            Fault::new(
+                3024,
+                "Unable to update: property 'age' must be a whole number",
+            ),
+        );
+        assert_eq!(
+            typed,
+            ApiError::UpdateFailed {
+                message: typed.server_message().unwrap().into(),
+                property: Some("age".into())
+            }
+        );
+        assert_eq!(typed.fields(&schema, &sent(json!({"age": "x"}))), ["age"]);
+
+        let unquoted = ApiError::from_fault(
+            400,
+            Fault::new(3024, "Invalid date format for property age"),
+        );
+        assert_eq!(
+            unquoted.fields(&schema, &sent(json!({"age": "x"}))),
+            ["age"]
+        );
+
+        let banner = ApiError::from_fault(403, Fault::new(3029, "not yours"));
+        assert!(banner.fields(&schema, &sent(json!({"age": 1}))).is_empty());
+    }
+
+    #[test]
+    fn echoed_tokens_are_redacted() {
+        let error = ApiError::from_fault(
+            401,
+            Fault::new(3064, "Not existing user token - ABC123. Relogin user"),
+        );
+        let error = error.redacted("ABC123");
+        assert_eq!(
+            error.server_message(),
+            Some("Not existing user token - …redacted. Relogin user")
+        );
+    }
+}

@@ -1,0 +1,134 @@
+//! Command-line flags (CONTRACT.md §2). Parsing only: what the flags do lives in `emulator` and `app`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// The demo application id of the Local demo and of `serve` by default.
+pub const DEMO_APP_ID: &str = "D3A0C0DE-0000-4000-8000-000000000001";
+/// The demo REST API key of the Local demo and of `serve` by default.
+pub const DEMO_API_KEY: &str = "D3A0C0DE-0000-4000-8000-000000000002";
+
+/// `profile-editor`: edit your Backendless user profile.
+#[derive(Debug, Parser)]
+#[command(name = "profile-editor", version, about)]
+pub struct Cli {
+    /// What to run; the desktop app when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Connection to preselect in the desktop app.
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// Flags that preselect a connection in the desktop app.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConnectionArgs {
+    /// Server URL: `https://api.backendless.com` (with --app-id and --api-key) or `https://sub.backendless.app`.
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
+    /// Application id (key-in-path form).
+    #[arg(long, value_name = "ID", requires = "server")]
+    pub app_id: Option<String>,
+    /// REST API key (key-in-path form).
+    #[arg(long, value_name = "KEY", requires = "server")]
+    pub api_key: Option<String>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run only the Backendless-compatible emulator, headless, until Ctrl-C or SIGTERM.
+    Serve(ServeArgs),
+}
+
+/// `serve` flags; names are fixed by CONTRACT.md §2.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to bind; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+    pub listen: SocketAddr,
+    /// Where the SQLite database lives [default: the app's data dir, sub-folder `emulator`].
+    #[arg(long, value_name = "DIR", conflicts_with = "memory")]
+    pub data: Option<PathBuf>,
+    /// Keep everything in memory (nothing written to disk).
+    #[arg(long)]
+    pub memory: bool,
+    /// The only application id accepted.
+    #[arg(long, default_value = DEMO_APP_ID, value_name = "ID")]
+    pub app_id: String,
+    /// The only REST API key accepted.
+    #[arg(long, default_value = DEMO_API_KEY, value_name = "KEY")]
+    pub api_key: String,
+    /// Create the demo schema and users if the database is empty.
+    #[arg(long)]
+    pub demo: bool,
+    /// With --demo, also create N generated users user00001@example.com, ...
+    #[arg(long, default_value_t = 0, value_name = "N", requires = "demo")]
+    pub demo_users: u32,
+    /// Backendless "dynamic schema definition" setting.
+    #[arg(long, value_enum, default_value_t = OnOff::On, value_name = "on|off")]
+    pub dynamic_schema: OnOff,
+    /// Lock an account after N consecutive failed logins (0 = never).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub failed_logins_lock: u32,
+    /// How long a locked account stays locked, in seconds.
+    #[arg(long, default_value_t = 900, value_name = "S")]
+    pub lockout_secs: u64,
+    /// Sliding inactivity timeout of a user-token, in seconds.
+    #[arg(long, default_value_t = 3600, value_name = "S")]
+    pub session_timeout_secs: u64,
+}
+
+/// A setting that is on or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnOff {
+    /// Enabled.
+    On,
+    /// Disabled.
+    Off,
+}
+
+impl OnOff {
+    /// `true` for [`OnOff::On`].
+    pub fn is_on(self) -> bool {
+        self == Self::On
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn serve_defaults_follow_the_contract() {
+        let cli = Cli::try_parse_from(["profile-editor", "serve"]).unwrap();
+        let Some(Command::Serve(args)) = cli.command else {
+            panic!("expected serve")
+        };
+        assert_eq!(args.listen.to_string(), "127.0.0.1:0");
+        assert_eq!(args.app_id, DEMO_APP_ID);
+        assert!(args.dynamic_schema.is_on());
+        assert_eq!(args.lockout_secs, 900);
+        assert_eq!(args.session_timeout_secs, 3600);
+    }
+
+    #[test]
+    fn bad_flags_are_rejected() {
+        assert!(Cli::try_parse_from(["profile-editor", "serve", "--listen", "nonsense"]).is_err());
+        assert!(
+            Cli::try_parse_from(["profile-editor", "serve", "--dynamic-schema", "maybe"]).is_err()
+        );
+        assert!(
+            Cli::try_parse_from(["profile-editor", "serve", "--memory", "--data", "/tmp/x"])
+                .is_err()
+        );
+    }
+}

@@ -1,0 +1,372 @@
+//! The embedded Backendless-compatible server: `profile-editor serve` and the Local demo connection.
+//!
+//! `RunningEmulator::start` opens the store, binds, and serves CONTRACT.md §3 on the caller's tokio runtime
+//! until `shutdown` (or drop). `serve_main` is the headless `serve` command. Test hooks live on `EmulatorAdmin`.
+
+mod auth;
+mod demo;
+mod error;
+mod routes;
+mod schema;
+mod store;
+mod where_clause;
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context as _;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use demo::GENERATED_USER_PASSWORD;
+pub use error::EmulatorError;
+pub use store::DB_FILE_NAME;
+
+use routes::AppState;
+use store::{Store, StoreSettings};
+
+/// How long `shutdown` waits for in-flight requests.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Where the emulator keeps its database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Storage {
+    /// Nothing is written to disk; everything is gone when the emulator stops.
+    Memory,
+    /// A SQLite database (`emulator.sqlite3`, WAL mode) in this directory, created if missing.
+    Dir(PathBuf),
+}
+
+/// Everything `RunningEmulator::start` needs; mirrors the `serve` flags of CONTRACT.md §2.
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    /// The only application id accepted in the key-in-path URL form.
+    pub app_id: String,
+    /// The only REST API key accepted in the key-in-path URL form.
+    pub api_key: String,
+    /// Memory or a data directory.
+    pub storage: Storage,
+    /// Create the demo schema and users if the database is empty.
+    pub demo: bool,
+    /// With `demo`, also create this many generated users.
+    pub demo_users: u32,
+    /// Backendless "dynamic schema definition".
+    pub dynamic_schema: bool,
+    /// Lock an account after this many consecutive failed logins (0 = never).
+    pub failed_logins_lock: u32,
+    /// How long a locked account stays locked.
+    pub lockout_secs: u64,
+    /// Sliding inactivity timeout of a user-token (0 = never).
+    pub session_timeout_secs: u64,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        Self {
+            app_id: crate::cli::DEMO_APP_ID.to_owned(),
+            api_key: crate::cli::DEMO_API_KEY.to_owned(),
+            storage: Storage::Memory,
+            demo: false,
+            demo_users: 0,
+            dynamic_schema: true,
+            failed_logins_lock: 0,
+            lockout_secs: 900,
+            session_timeout_secs: 3600,
+        }
+    }
+}
+
+impl EmulatorConfig {
+    /// The configuration the `serve` flags describe.
+    pub fn from_serve_args(args: &crate::cli::ServeArgs) -> anyhow::Result<Self> {
+        let storage = if args.memory {
+            Storage::Memory
+        } else {
+            match &args.data {
+                Some(dir) => Storage::Dir(dir.clone()),
+                None => Storage::Dir(
+                    Self::default_data_dir()
+                        .context("cannot find the user's data directory; pass --data DIR")?,
+                ),
+            }
+        };
+        anyhow::ensure!(!args.app_id.trim().is_empty(), "--app-id must not be empty");
+        anyhow::ensure!(
+            !args.api_key.trim().is_empty(),
+            "--api-key must not be empty"
+        );
+        Ok(Self {
+            app_id: args.app_id.clone(),
+            api_key: args.api_key.clone(),
+            storage,
+            demo: args.demo,
+            demo_users: args.demo_users,
+            dynamic_schema: args.dynamic_schema.is_on(),
+            failed_logins_lock: args.failed_logins_lock,
+            lockout_secs: args.lockout_secs,
+            session_timeout_secs: args.session_timeout_secs,
+        })
+    }
+
+    /// `<OS data dir of the app>/emulator`, e.g. `~/.local/share/profile-editor/emulator` on Linux.
+    pub fn default_data_dir() -> Option<PathBuf> {
+        directories::ProjectDirs::from("dev", "profile-editor", "Profile Editor")
+            .map(|dirs| dirs.data_dir().join("emulator"))
+    }
+}
+
+/// A serving emulator. Dropping it stops the server (in-flight requests finish); `shutdown` also waits.
+pub struct RunningEmulator {
+    local_addr: SocketAddr,
+    state: Arc<AppState>,
+    shutdown_tx: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<()>>,
+}
+
+impl RunningEmulator {
+    /// Opens the store (creating demo data if asked), binds `listen` and starts serving on the current tokio
+    /// runtime (any multi-thread runtime works). Errors: unusable data dir, address in use.
+    pub async fn start(config: EmulatorConfig, listen: SocketAddr) -> anyhow::Result<Self> {
+        let settings = StoreSettings {
+            dynamic_schema: config.dynamic_schema.into(),
+            failed_logins_lock: config.failed_logins_lock,
+            lockout_ms: i64::try_from(config.lockout_secs.saturating_mul(1000)).unwrap_or(i64::MAX),
+            session_timeout_ms: i64::try_from(config.session_timeout_secs.saturating_mul(1000))
+                .unwrap_or(i64::MAX),
+        };
+        let storage = config.storage.clone();
+        let (demo, demo_users) = (config.demo, config.demo_users);
+        let store = tokio::task::spawn_blocking(move || -> anyhow::Result<Store> {
+            let dir = match &storage {
+                Storage::Memory => None,
+                Storage::Dir(dir) => Some(dir.as_path()),
+            };
+            let store = Store::open(dir, settings).map_err(|e| match dir {
+                Some(dir) => e.context(format!("unusable data dir {}", dir.display())),
+                None => e,
+            })?;
+            if demo && store.is_empty()? {
+                let started = std::time::Instant::now();
+                store
+                    .create_demo(demo_users)
+                    .context("cannot create the demo data")?;
+                tracing::info!(
+                    "created the demo data ({demo_users} generated users) in {:?}",
+                    started.elapsed()
+                );
+            }
+            Ok(store)
+        })
+        .await
+        .context("the store setup task failed")??;
+
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        let local_addr = listener
+            .local_addr()
+            .context("cannot read the bound address")?;
+        let state = Arc::new(AppState {
+            store: Arc::new(store),
+            app_id: config.app_id,
+            api_key: config.api_key,
+            update_bodies: Mutex::new(VecDeque::new()),
+        });
+        let app = routes::router(state.clone());
+        let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            let shutdown = async {
+                shutdown_rx.await.ok();
+            };
+            if let Err(error) = axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
+                tracing::error!("emulator server failed: {error:#}");
+            }
+        });
+        tracing::info!("emulator serving on http://{local_addr}");
+        Ok(Self {
+            local_addr,
+            state,
+            shutdown_tx: Some(shutdown_tx),
+            server: Some(server),
+        })
+    }
+
+    /// The bound address (the real port when started on port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// `http://HOST:PORT`.
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.local_addr)
+    }
+
+    /// `http://HOST:PORT/{app-id}/{api-key}`: the key-in-path base URL clients use.
+    pub fn base_url(&self) -> String {
+        format!(
+            "{}/{}/{}",
+            self.origin(),
+            self.state.app_id,
+            self.state.api_key
+        )
+    }
+
+    /// Bodies of `PUT users/{id}` received so far (the last 1000, oldest first).
+    pub fn update_bodies(&self) -> Vec<serde_json::Value> {
+        let kept = self
+            .state
+            .update_bodies
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        kept.iter().cloned().collect()
+    }
+
+    /// Test / ops hooks on the running emulator's data.
+    pub fn admin(&self) -> EmulatorAdmin {
+        EmulatorAdmin {
+            store: self.state.store.clone(),
+        }
+    }
+
+    /// Stops accepting connections, lets in-flight requests finish, and waits for the server to end (at most
+    /// [`SHUTDOWN_GRACE`]; a client that never finishes its request does not keep the process alive).
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown_tx.take() {
+            tx.send(()).ok();
+        }
+        if let Some(mut server) = self.server.take()
+            && tokio::time::timeout(SHUTDOWN_GRACE, &mut server)
+                .await
+                .is_err()
+        {
+            tracing::warn!("requests still open after {SHUTDOWN_GRACE:?}; closing them");
+            server.abort();
+        }
+    }
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown_tx.take() {
+            tx.send(()).ok();
+        }
+    }
+}
+
+impl std::fmt::Debug for RunningEmulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningEmulator")
+            .field("local_addr", &self.local_addr)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Test and ops hooks on a running emulator. Cloneable; every call is short and synchronous.
+#[derive(Clone)]
+pub struct EmulatorAdmin {
+    store: Arc<Store>,
+}
+
+impl EmulatorAdmin {
+    /// Sets `userStatus` to `"DISABLED"` or `"ENABLED"`; disabling also ends the user's sessions.
+    pub fn set_user_status(&self, identity: &str, status: &str) -> anyhow::Result<()> {
+        self.store.set_user_status(identity, status)
+    }
+
+    /// Deletes a user record (its tokens keep working, so updates meet 3030). `Ok(false)` if it did not exist.
+    pub fn delete_user(&self, object_id: &str) -> anyhow::Result<bool> {
+        self.store.delete_user(object_id)
+    }
+
+    /// Ends every session of the user with this identity (its tokens then meet 3064).
+    pub fn revoke_tokens(&self, identity: &str) -> anyhow::Result<()> {
+        self.store.revoke_tokens(identity)
+    }
+
+    /// Turns dynamic schema definition on or off.
+    pub fn set_dynamic_schema(&self, on: bool) {
+        self.store
+            .settings
+            .dynamic_schema
+            .store(on, Ordering::Relaxed);
+    }
+
+    /// The objectId of the user with this identity (case-insensitive), if any.
+    pub fn object_id_of(&self, identity: &str) -> Option<String> {
+        self.store.object_id_of(identity).ok().flatten()
+    }
+
+    /// Adds a Users column, e.g. `add_column("nickname", "STRING", true)`.
+    pub fn add_column(
+        &self,
+        name: &str,
+        backendless_type: &str,
+        required: bool,
+    ) -> anyhow::Result<()> {
+        self.store.add_column(name, backendless_type, required)
+    }
+}
+
+impl std::fmt::Debug for EmulatorAdmin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmulatorAdmin").finish_non_exhaustive()
+    }
+}
+
+/// `profile-editor serve`: runs the emulator until SIGTERM / Ctrl-C, then finishes in-flight requests.
+pub fn serve_main(args: crate::cli::ServeArgs) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .try_init()
+        .ok();
+    let config = EmulatorConfig::from_serve_args(&args)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("emulator")
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let emulator = RunningEmulator::start(config, args.listen).await?;
+        print_listening_line(emulator.local_addr())?;
+        wait_for_stop_signal().await?;
+        tracing::info!("stopping: finishing in-flight requests");
+        emulator.shutdown().await;
+        Ok(())
+    })
+}
+
+/// The one line on stdout scripts wait for (CONTRACT §2).
+#[allow(clippy::print_stdout)]
+fn print_listening_line(addr: SocketAddr) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    println!("listening on http://{addr}");
+    std::io::stdout().flush().context("cannot write to stdout")
+}
+
+async fn wait_for_stop_signal() -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .context("cannot listen for SIGTERM")?;
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result.context("cannot listen for Ctrl-C")?,
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    tokio::signal::ctrl_c()
+        .await
+        .context("cannot listen for Ctrl-C")?;
+    Ok(())
+}

@@ -1,0 +1,18 @@
+//! The typed user record, its schema, parsing of edits and the diff. Pure: no egui, no I/O.
+//!
+//! - [`schema`]: property types, access (system read-only, `password` write-only) and identity.
+//! - [`value`]: typed values, editor text and parsing of edits.
+//! - [`record`]: a user record kept exactly as received.
+//! - [`diff`]: the changed, editable properties as an update body.
+//! - [`merge`]: the three-way merge of a save that raced another writer.
+
+pub mod diff;
+pub mod merge;
+pub mod record;
+pub mod schema;
+pub mod value;
+
+pub use diff::{Changeset, diff};
+pub use record::{RecordError, UserRecord};
+pub use schema::{Access, Property, PropertyType, SYSTEM_PROPERTIES, Schema};
+pub use value::{EditError, Value, format_datetime_local, format_datetime_utc, parse_edit};

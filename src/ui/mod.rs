@@ -1,0 +1,13 @@
+//! The views: each draws its part of the window and returns what the user asked for.
+//!
+//! - [`login`]: the login form and the demo accounts.
+//! - [`connection`]: the connection picker on the login screen.
+//! - [`editor`]: the property grid of the logged-in user (edit, review, save, inline errors).
+//! - [`users`]: the admin's Users browser (paged table, search, inspector, export).
+//! - [`theme`]: icon, logo and the light/dark switch.
+
+pub mod connection;
+pub mod editor;
+pub mod login;
+pub mod theme;
+pub mod users;

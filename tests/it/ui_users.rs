@@ -1,0 +1,925 @@
+//! The admin's Users browser (`ui::users::UsersView`) driven with egui_kittest against a real in-process
+//! emulator, and the export job (`admin::export`) run directly: sorting, quick search, invalid `where`
+//! clauses, paging with a bounded cache, and exports (exact content, cancel, failure).
+//! The test plays the app's part: every `UsersAction` is run with the real `Client` and answered back.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use profile_editor::admin::{
+    self, ExportControl, ExportError, ExportFormat, PAGE_SIZE, RowState, UsersQuery,
+};
+use profile_editor::backendless::client::{Client, Password, UserToken};
+use profile_editor::backendless::endpoint::Endpoint;
+use profile_editor::cli::{DEMO_API_KEY, DEMO_APP_ID};
+use profile_editor::emulator::EmulatorConfig;
+use profile_editor::model::schema::Schema;
+use profile_editor::ui::users::{UsersAction, UsersView};
+use serde_json::json;
+
+use crate::helpers::{ADMIN, ALICE, TestEmulator, spawn_emulator_with};
+
+// ------------------------------------------------------------------------------------------------
+// Plumbing.
+
+/// A runtime with the emulator running on it.
+struct Rig {
+    runtime: tokio::runtime::Runtime,
+    emulator: TestEmulator,
+}
+
+impl Rig {
+    /// The demo data plus `generated` generated users.
+    fn new(generated: u32) -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let emulator = runtime.block_on(spawn_emulator_with(EmulatorConfig {
+            demo: true,
+            demo_users: generated,
+            ..EmulatorConfig::default()
+        }));
+        Self { runtime, emulator }
+    }
+
+    fn client(&self) -> Client {
+        let endpoint = Endpoint::parse(
+            &self.emulator.emulator.origin(),
+            Some(DEMO_APP_ID),
+            Some(DEMO_API_KEY),
+        )
+        .unwrap();
+        Client::new(endpoint)
+    }
+
+    fn token(&self, (identity, password): (&str, &str)) -> UserToken {
+        self.runtime
+            .block_on(
+                self.client()
+                    .login(identity, &Password::new(password.to_owned())),
+            )
+            .unwrap()
+            .token
+    }
+
+    fn schema(&self, token: &UserToken) -> Schema {
+        let descriptors = self
+            .runtime
+            .block_on(self.client().describe_user_class(Some(token)))
+            .unwrap();
+        Schema::from_descriptors(descriptors)
+    }
+
+    /// Registers a user named `name` with identity `email`.
+    fn register(&self, email: &str, name: &str, age: i64) {
+        let props = json!({"email": email, "name": name, "age": age});
+        self.runtime
+            .block_on(self.client().register(
+                props.as_object().unwrap().clone(),
+                &Password::new("tricky-pass-1".to_owned()),
+            ))
+            .unwrap();
+    }
+}
+
+/// The harness state: the view plus what the app would do with its actions.
+struct UsersState {
+    view: UsersView,
+    client: Client,
+    token: UserToken,
+    handle: tokio::runtime::Handle,
+    /// Frames in a row without an action; the view is settled after two.
+    idle_frames: u32,
+    /// Requests made, for assertions on paging.
+    page_requests: Vec<usize>,
+    /// The last column choice the view asked the app to remember.
+    remembered_columns: Option<Vec<String>>,
+}
+
+impl UsersState {
+    fn new(rig: &Rig, user: (&str, &str), columns: &[&str]) -> Self {
+        let token = rig.token(user);
+        let schema = rig.schema(&token);
+        let columns: Vec<String> = columns.iter().map(|c| (*c).to_owned()).collect();
+        Self {
+            view: UsersView::new(schema, &columns),
+            client: rig.client(),
+            token,
+            handle: rig.runtime.handle().clone(),
+            idle_frames: 0,
+            page_requests: Vec::new(),
+            remembered_columns: None,
+        }
+    }
+
+    fn handle(&mut self, action: UsersAction) {
+        match action {
+            UsersAction::Count {
+                generation,
+                where_clause,
+            } => {
+                let result = self.handle.block_on(
+                    self.client
+                        .count_users(Some(&self.token), where_clause.as_deref()),
+                );
+                match result {
+                    Ok(total) => self.view.count_loaded(generation, total),
+                    Err(error) => self.view.load_failed(generation, None, &error),
+                }
+            }
+            UsersAction::LoadPage {
+                generation,
+                page,
+                query,
+            } => {
+                self.page_requests.push(page);
+                let result = self
+                    .handle
+                    .block_on(self.client.find_users(Some(&self.token), &query));
+                match result {
+                    Ok(rows) => self.view.page_loaded(generation, page, rows),
+                    Err(error) => self.view.load_failed(generation, Some(page), &error),
+                }
+            }
+            UsersAction::Export {
+                path,
+                format,
+                query,
+                columns,
+                control,
+            } => {
+                let result = self.handle.block_on(admin::export(
+                    &self.client,
+                    &self.token,
+                    &query,
+                    &columns,
+                    format,
+                    &path,
+                    &control,
+                ));
+                self.view.export_finished(result);
+            }
+            UsersAction::PickExportPath { .. } => {
+                self.view.dialog_unavailable("No file dialog in tests.");
+            }
+            UsersAction::ColumnsChanged(columns) => self.remembered_columns = Some(columns),
+        }
+    }
+}
+
+fn harness(state: UsersState) -> Harness<'static, UsersState> {
+    let mut harness = Harness::builder()
+        .with_size([1200.0, 800.0])
+        .build_ui_state(
+            |ui, state: &mut UsersState| match state.view.ui(ui) {
+                Some(action) => {
+                    state.idle_frames = 0;
+                    state.handle(action);
+                }
+                None => state.idle_frames += 1,
+            },
+            state,
+        );
+    settle(&mut harness);
+    harness
+}
+
+/// Steps until the view has asked for nothing for three frames in a row.
+fn settle(harness: &mut Harness<'_, UsersState>) {
+    harness.state_mut().idle_frames = 0;
+    for _ in 0..200 {
+        harness.step();
+        if harness.state().idle_frames >= 3 {
+            // Clicks show their effect a frame later (the inspector is laid out before the table).
+            harness.run_steps(2);
+            return;
+        }
+    }
+    panic!("the Users view kept asking for more after 200 frames");
+}
+
+/// The objectIds-free view of row `index`: its `name`.
+fn name_at(harness: &Harness<'_, UsersState>, index: usize) -> String {
+    match harness.state().view.cache().row(index) {
+        RowState::Loaded(record) => record.get("name").unwrap().as_str().unwrap().to_owned(),
+        other => panic!("row {index} is {other:?}"),
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// The table.
+
+#[test]
+fn the_admin_role_is_what_opens_the_users_view() {
+    let rig = Rig::new(0);
+    let roles = |user| {
+        rig.runtime
+            .block_on(rig.client().user_roles(&rig.token(user)))
+            .unwrap()
+    };
+    assert!(admin::is_admin(&roles(ADMIN)));
+    assert!(!admin::is_admin(&roles(ALICE)));
+    // And the emulator refuses a regular user anyway: find and count see only her own record.
+    let mut harness = harness(UsersState::new(&rig, ALICE, &["email", "name"]));
+    settle(&mut harness);
+    assert_eq!(harness.state().view.cache().total(), Some(1));
+    assert_eq!(name_at(&harness, 0), "Alice Liddell");
+    assert!(harness.query_by_label("Bob Builder").is_none());
+}
+
+#[test]
+fn the_first_page_and_the_total_appear_after_opening() {
+    let rig = Rig::new(250);
+    let mut harness = harness(UsersState::new(&rig, ADMIN, &["email", "name"]));
+    settle(&mut harness);
+    let view = &harness.state().view;
+    assert_eq!(view.cache().total(), Some(253));
+    harness.get_by_label("253 users");
+    harness.get_by_label("Alice Liddell");
+    harness.get_by_label("bob@example.com");
+    // The first page and the one ahead, never the whole table.
+    assert_eq!(harness.state().page_requests, [0, 1]);
+}
+
+#[test]
+fn clicking_a_header_sorts_on_the_server_and_clicking_again_reverses() {
+    let rig = Rig::new(0);
+    let mut harness = harness(UsersState::new(&rig, ADMIN, &["email", "name"]));
+    harness.get_by_label("name").click();
+    settle(&mut harness);
+    assert_eq!(
+        harness.state().view.query().sort_by(),
+        ["name asc", "objectId asc"]
+    );
+    let names: Vec<String> = (0..3).map(|i| name_at(&harness, i)).collect();
+    assert_eq!(names, ["Ada Admin", "Alice Liddell", "Bob Builder"]);
+    harness.get_by_label("name ^").click();
+    settle(&mut harness);
+    let names: Vec<String> = (0..3).map(|i| name_at(&harness, i)).collect();
+    assert_eq!(names, ["Bob Builder", "Alice Liddell", "Ada Admin"]);
+    harness.get_by_label("name v");
+}
+
+#[test]
+fn quick_search_matches_identity_or_name_and_survives_quotes() {
+    let rig = Rig::new(0);
+    rig.register("obrien@example.com", "Conan O'Brien", 50);
+    let mut harness = harness(UsersState::new(&rig, ADMIN, &["email", "name"]));
+    let search = harness.get_by_label("Search");
+    search.click();
+    harness.run_steps(2);
+    harness.get_by_label("Search").type_text("o'b");
+    settle(&mut harness);
+    let view = &harness.state().view;
+    assert_eq!(view.query().quick, "o'b");
+    assert_eq!(view.error(), None);
+    assert_eq!(view.where_error(), None);
+    assert_eq!(view.cache().total(), Some(1));
+    assert_eq!(name_at(&harness, 0), "Conan O'Brien");
+    // Identity matches too: "bob@" is in Bob's email only.
+    harness.get_by_label("Search").click();
+    harness.run_steps(2);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.get_by_label("Search").type_text("bob@");
+    settle(&mut harness);
+    assert_eq!(harness.state().view.query().quick, "bob@");
+    assert_eq!(harness.state().view.cache().total(), Some(1));
+    assert_eq!(name_at(&harness, 0), "Bob Builder");
+}
+
+#[test]
+fn an_invalid_where_clause_shows_its_error_under_the_field_and_keeps_the_filter() {
+    let rig = Rig::new(0);
+    let mut harness = harness(UsersState::new(&rig, ADMIN, &["email", "name"]));
+    harness.get_by_label("Where").click();
+    harness.run_steps(2);
+    harness.get_by_label("Where").type_text("age >");
+    harness.get_by_label("Apply filter").click();
+    settle(&mut harness);
+    let error = harness
+        .state()
+        .view
+        .where_error()
+        .expect("an inline error")
+        .to_owned();
+    assert!(error.contains("1017"), "{error}");
+    harness.get_by_label(error.as_str());
+    assert_eq!(harness.state().view.error(), None, "not a banner");
+    assert_eq!(harness.state().view.query().advanced, "age >");
+
+    // An unknown column is 1006, also under the field.
+    harness.get_by_label("Where").click();
+    harness.run_steps(2);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.get_by_label("Where").type_text("shoeSize = 3");
+    harness.get_by_label("Apply filter").click();
+    settle(&mut harness);
+    let error = harness
+        .state()
+        .view
+        .where_error()
+        .expect("an inline error")
+        .to_owned();
+    assert!(error.contains("1006"), "{error}");
+
+    // A valid clause clears it and filters.
+    harness.get_by_label("Where").click();
+    harness.run_steps(2);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.get_by_label("Where").type_text("age = 30");
+    harness.get_by_label("Apply filter").click();
+    settle(&mut harness);
+    assert_eq!(harness.state().view.where_error(), None);
+    assert_eq!(harness.state().view.cache().total(), Some(1));
+    assert_eq!(name_at(&harness, 0), "Alice Liddell");
+}
+
+#[test]
+fn scrolling_to_the_end_loads_only_nearby_pages_and_the_cache_stays_bounded() {
+    let rig = Rig::new(3000);
+    let mut harness = harness(UsersState::new(&rig, ADMIN, &["email", "name"]));
+    for row in (0..3003).step_by(250).chain([3002]) {
+        harness.state_mut().view.scroll_to_row(row);
+        settle(&mut harness);
+        let cache = harness.state().view.cache();
+        assert!(
+            cache.cached_pages() <= 16,
+            "row {row}: {}",
+            cache.cached_pages()
+        );
+        let (first, last) = harness.state().view.visible_rows().unwrap();
+        assert!(
+            first <= row && row <= last + 1,
+            "row {row} in {first}..={last}"
+        );
+        assert!(matches!(cache.row(first), RowState::Loaded(_)));
+    }
+    assert_eq!(name_at(&harness, 3002), "User 03000");
+    // Far fewer requests than pages in the table would be if everything were fetched twice.
+    let requests = harness.state().page_requests.len();
+    assert!(requests <= 31 + 2, "{requests} page requests");
+}
+
+#[test]
+fn a_failure_shows_in_the_view_and_keeps_the_filter_the_rows_and_the_scroll_position() {
+    let rig = Rig::new(3000);
+    let mut harness = harness(UsersState::new(&rig, ADMIN, &["email", "name"]));
+    harness.get_by_label("Search").click();
+    harness.run_steps(2);
+    harness.get_by_label("Search").type_text("user0");
+    settle(&mut harness);
+    assert_eq!(harness.state().view.cache().total(), Some(3000));
+    harness.state_mut().view.scroll_to_row(1500);
+    settle(&mut harness);
+    let before = harness.state().view.visible_rows().unwrap();
+    // The session ends on the server (logged out elsewhere); scrolling on needs pages that now fail.
+    let token = harness.state().token.clone();
+    rig.runtime.block_on(rig.client().logout(&token)).unwrap();
+    harness.state_mut().view.scroll_to_row(2600);
+    settle(&mut harness);
+    let view = &harness.state().view;
+    let error = view.error().expect("a banner").to_owned();
+    assert!(error.contains("session has ended"), "{error}");
+    harness.get_by_label(error.as_str());
+    harness.get_by_label("Retry");
+    assert_eq!(view.query().quick, "user0", "the filter stays");
+    let (first, _) = view.visible_rows().unwrap();
+    assert!(
+        first > before.0,
+        "the scroll position stays where the user went"
+    );
+    assert!(matches!(view.cache().row(first), RowState::Failed));
+    // What was loaded before is still there.
+    assert!(matches!(view.cache().row(before.0), RowState::Loaded(_)));
+}
+
+#[test]
+fn the_column_chooser_adds_a_column_and_asks_to_remember_it() {
+    let rig = Rig::new(0);
+    let mut harness = harness(UsersState::new(&rig, ADMIN, &["email", "name"]));
+    harness.get_by_label("Columns").click();
+    harness.run_steps(2);
+    harness.get_by_label("age").click();
+    settle(&mut harness);
+    // In the chooser's order: identity first, then by name.
+    let expected: Vec<String> = ["email", "age", "name"].map(String::from).to_vec();
+    assert_eq!(harness.state().view.columns(), expected.as_slice());
+    assert_eq!(harness.state().remembered_columns.as_ref(), Some(&expected));
+    harness.key_press(egui::Key::Escape);
+    settle(&mut harness);
+    // The new column is a header and shows Alice's age.
+    harness.get_by_label("age");
+    harness.get_by_label("30");
+}
+
+#[test]
+fn a_selected_row_opens_the_read_only_inspector() {
+    let rig = Rig::new(0);
+    let mut harness = harness(UsersState::new(&rig, ADMIN, &["email", "name"]));
+    harness.get_by_label("Alice Liddell").click();
+    settle(&mut harness);
+    let selected = harness.state().view.selected().expect("a selection");
+    assert_eq!(selected.get("email"), Some(&json!("alice@example.com")));
+    harness.get_by_label("Copy as JSON");
+    harness.get_by_label("preferences");
+    harness.get_by_label("12 Rabbit Hole Lane");
+    // Read-only: no text inputs besides the search, where (and no export path field).
+    assert!(harness.query_by_label("Save").is_none());
+    harness.get_by_label("Close").click();
+    settle(&mut harness);
+    assert!(harness.state().view.selected().is_none());
+}
+
+// ------------------------------------------------------------------------------------------------
+// Export.
+
+/// A minimal RFC 4180 reader for checking the files (quoted fields, doubled quotes, CRLF).
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut field = String::new();
+    let mut chars = text.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut field)),
+            (false, '\r') => {
+                assert_eq!(chars.next(), Some('\n'), "CR without LF");
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    assert!(
+        field.is_empty() && row.is_empty(),
+        "the file ends with CRLF"
+    );
+    rows
+}
+
+/// The tricky users: commas, quotes, newlines.
+fn register_tricky(rig: &Rig) {
+    rig.register("t1@example.com", "Tricky, \"Quoted\" One", 41);
+    rig.register("t2@example.com", "Tricky\nMulti\r\nLine", 42);
+    rig.register("t3@example.com", "O'Tricky", 43);
+}
+
+fn tricky_query() -> UsersQuery {
+    let mut query = UsersQuery {
+        quick: "tricky".into(),
+        ..UsersQuery::new("email")
+    };
+    query.toggle_sort("email");
+    query
+}
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn exporting_a_filtered_set_to_csv_writes_exactly_those_records() {
+    let rig = Rig::new(150);
+    register_tricky(&rig);
+    let token = rig.token(ADMIN);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("users.csv");
+    let columns: Vec<String> = ["email", "name", "age"].map(String::from).to_vec();
+    let control = ExportControl::default();
+    let summary = rig
+        .runtime
+        .block_on(admin::export(
+            &rig.client(),
+            &token,
+            &tricky_query(),
+            &columns,
+            ExportFormat::Csv,
+            &path,
+            &control,
+        ))
+        .unwrap();
+    assert_eq!(summary.records, 3);
+    assert_eq!(control.progress(), (3, Some(3)));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        parse_csv(&text),
+        [
+            vec!["email", "name", "age"],
+            vec!["t1@example.com", "Tricky, \"Quoted\" One", "41"],
+            vec!["t2@example.com", "Tricky\nMulti\r\nLine", "42"],
+            vec!["t3@example.com", "O'Tricky", "43"],
+        ]
+    );
+    assert!(
+        text.starts_with("email,name,age\r\nt1@example.com,\"Tricky, \"\"Quoted\"\" One\",41\r\n")
+    );
+    assert_eq!(
+        files_in(dir.path()),
+        ["users.csv"],
+        "no temporary file left"
+    );
+}
+
+#[test]
+fn exporting_to_json_writes_an_array_of_the_records_across_pages() {
+    let rig = Rig::new(250);
+    register_tricky(&rig);
+    let token = rig.token(ADMIN);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("users.json");
+    let columns: Vec<String> = ["email", "name"].map(String::from).to_vec();
+    // Every user whose email starts with "user0": the 250 generated ones, three pages.
+    let query = UsersQuery {
+        advanced: "email LIKE 'user0%'".into(),
+        ..UsersQuery::new("email")
+    };
+    let summary = rig
+        .runtime
+        .block_on(admin::export(
+            &rig.client(),
+            &token,
+            &query,
+            &columns,
+            ExportFormat::Json,
+            &path,
+            &ExportControl::default(),
+        ))
+        .unwrap();
+    assert_eq!(summary.records, 250);
+    let parsed: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(parsed.len(), 250);
+    assert_eq!(
+        parsed[0],
+        json!({"email": "user00001@example.com", "name": "User 00001"})
+    );
+    assert_eq!(parsed[249]["email"], "user00250@example.com");
+
+    // The tricky set too, exactly.
+    let path = dir.path().join("tricky.json");
+    rig.runtime
+        .block_on(admin::export(
+            &rig.client(),
+            &token,
+            &tricky_query(),
+            &columns,
+            ExportFormat::Json,
+            &path,
+            &ExportControl::default(),
+        ))
+        .unwrap();
+    let parsed: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(
+        parsed,
+        json!([
+            {"email": "t1@example.com", "name": "Tricky, \"Quoted\" One"},
+            {"email": "t2@example.com", "name": "Tricky\nMulti\r\nLine"},
+            {"email": "t3@example.com", "name": "O'Tricky"},
+        ])
+    );
+}
+
+#[test]
+fn a_cancelled_export_leaves_no_file() {
+    let rig = Rig::new(3000);
+    let token = rig.token(ADMIN);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("users.csv");
+    let columns: Vec<String> = ["email", "name"].map(String::from).to_vec();
+
+    // Cancelled before it starts.
+    let control = ExportControl::default();
+    control.cancel();
+    let result = rig.runtime.block_on(admin::export(
+        &rig.client(),
+        &token,
+        &UsersQuery::new("email"),
+        &columns,
+        ExportFormat::Csv,
+        &path,
+        &control,
+    ));
+    assert_eq!(result, Err(ExportError::Cancelled));
+    assert!(files_in(dir.path()).is_empty());
+
+    // Cancelled half way, after some pages were written to the temporary file.
+    let control = Arc::new(ExportControl::default());
+    let job = {
+        let (client, control, path, columns) = (
+            rig.client(),
+            Arc::clone(&control),
+            path.clone(),
+            columns.clone(),
+        );
+        rig.runtime.spawn(async move {
+            admin::export(
+                &client,
+                &token,
+                &UsersQuery::new("email"),
+                &columns,
+                ExportFormat::Csv,
+                &path,
+                &control,
+            )
+            .await
+        })
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while control.progress().0 < u64::from(PAGE_SIZE) {
+        assert!(std::time::Instant::now() < deadline, "no progress");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    control.cancel();
+    let result = rig.runtime.block_on(job).unwrap();
+    assert_eq!(result, Err(ExportError::Cancelled));
+    assert!(control.progress().0 < 3003, "cancelled before the end");
+    assert!(
+        files_in(dir.path()).is_empty(),
+        "{:?}",
+        files_in(dir.path())
+    );
+}
+
+#[test]
+fn a_failed_export_leaves_no_file_and_an_existing_file_untouched() {
+    let rig = Rig::new(0);
+    let token = rig.token(ADMIN);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("users.csv");
+    std::fs::write(&path, "old content").unwrap();
+    let query = UsersQuery {
+        advanced: "age >".into(),
+        ..UsersQuery::new("email")
+    };
+    let result = rig.runtime.block_on(admin::export(
+        &rig.client(),
+        &token,
+        &query,
+        &["email".to_owned()],
+        ExportFormat::Csv,
+        &path,
+        &ExportControl::default(),
+    ));
+    match result {
+        Err(ExportError::Api(error)) => assert_eq!(error.code(), Some(1017)),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(files_in(dir.path()), ["users.csv"]);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "old content");
+}
+
+#[test]
+fn without_a_native_dialog_the_view_says_so_and_exports_to_a_typed_path() {
+    let rig = Rig::new(0);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("from-view.csv");
+    let mut harness = harness(UsersState::new(&rig, ADMIN, &["email", "name"]));
+    harness.get_by_label("Export…").click();
+    settle(&mut harness);
+    harness.get_by_label("No file dialog in tests.");
+    harness.get_by_label("Save to").click();
+    harness.run_steps(2);
+    harness
+        .get_by_label("Save to")
+        .type_text(path.to_str().unwrap());
+    harness.run_steps(1);
+    harness.get_by_label("Export to this file").click();
+    settle(&mut harness);
+    assert!(!harness.state().view.is_exporting());
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(parse_csv(&text).len(), 4, "header and three users: {text}");
+    harness.get_by_label_contains("Exported 3 records");
+}
+
+// ------------------------------------------------------------------------------------------------
+// The whole app: who sees the view, and a session that ends under it.
+
+mod app {
+    use std::path::Path;
+    use std::time::{Duration, Instant};
+
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable as _;
+    use profile_editor::app::state::Screen;
+    use profile_editor::app::{App, AppOptions};
+    use profile_editor::cli::{ConnectionArgs, DEMO_API_KEY, DEMO_APP_ID};
+    use profile_editor::emulator::EmulatorConfig;
+
+    use crate::helpers::{ADMIN, ALICE, TestEmulator, spawn_emulator_with};
+
+    const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
+
+    fn emulator(config: EmulatorConfig) -> (tokio::runtime::Runtime, TestEmulator) {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let emulator = runtime.block_on(spawn_emulator_with(config));
+        (runtime, emulator)
+    }
+
+    fn app(dir: &Path, emulator: &TestEmulator) -> Harness<'static, App> {
+        let options = AppOptions {
+            connection: ConnectionArgs {
+                server: Some(emulator.emulator.origin()),
+                app_id: Some(DEMO_APP_ID.to_owned()),
+                api_key: Some(DEMO_API_KEY.to_owned()),
+            },
+            settings_dir: dir.join("config"),
+            data_dir: dir.join("data"),
+        };
+        Harness::builder()
+            .with_size([1200.0, 800.0])
+            .build_eframe(|cc| App::new(cc, options).expect("the app starts"))
+    }
+
+    fn step_until(
+        harness: &mut Harness<'static, App>,
+        what: &str,
+        done: impl Fn(&Harness<'static, App>) -> bool,
+    ) {
+        let deadline = Instant::now() + ANSWER_TIMEOUT;
+        loop {
+            harness.step();
+            if done(harness) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; login error {:?}, identity {:?}",
+                harness.state().state().login_error(),
+                harness.query_by_label("Identity").and_then(|n| n.value())
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn wait_for_text(harness: &mut Harness<'static, App>, text: &str) {
+        step_until(harness, &format!("{text:?} to appear"), |h| {
+            h.query_all_by_label_contains(text).next().is_some()
+        });
+    }
+
+    fn type_into(harness: &mut Harness<'static, App>, label: &str, text: &str) {
+        // Click (not accesskit focus) and let two frames pass, so the field owns the keyboard before
+        // the text arrives even when the machine is busy.
+        harness.get_by_label(label).click();
+        harness.run_steps(2);
+        harness.get_by_label(label).type_text(text);
+        harness.step();
+    }
+
+    fn log_in(harness: &mut Harness<'static, App>, (identity, password): (&str, &str)) {
+        step_until(harness, "the login form", |h| {
+            h.state().state().screen() == Screen::Login
+        });
+        let typed = harness.get_by_label("Identity").value().unwrap_or_default();
+        if typed != identity {
+            harness.get_by_label("Identity").click();
+            harness.run_steps(2);
+            harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+            harness.get_by_label("Identity").type_text(identity);
+            harness.step();
+        }
+        type_into(harness, "Password", password);
+        harness.get_by_label("Log in").click();
+        harness.step();
+        step_until(harness, "the editor", |h| {
+            h.state().state().screen() == Screen::Editor
+        });
+        wait_for_text(harness, &format!("Logged in as {identity}"));
+    }
+
+    #[test]
+    fn an_admin_sees_the_users_view_and_a_regular_user_does_not() {
+        let (_runtime, emulator) = emulator(EmulatorConfig {
+            demo: true,
+            demo_users: 250,
+            ..EmulatorConfig::default()
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let mut harness = app(dir.path(), &emulator);
+        log_in(&mut harness, ADMIN);
+        step_until(&mut harness, "the Users switch", |h| {
+            h.query_by_label("Users").is_some()
+        });
+        harness.get_by_label("Users").click();
+        wait_for_text(&mut harness, "253 users");
+        wait_for_text(&mut harness, "Alice Liddell");
+        assert!(harness.state().users().is_showing_users());
+        harness.get_by_label("Your profile").click();
+        step_until(&mut harness, "the profile again", |h| {
+            h.query_by_label("253 users").is_none()
+        });
+
+        harness.get_by_label("Log out").click();
+        log_in(&mut harness, ALICE);
+        // Give the roles answer time to arrive, then check the switch never appears.
+        let until = Instant::now() + Duration::from_millis(800);
+        while Instant::now() < until {
+            harness.step();
+            assert!(
+                harness.query_by_label("Users").is_none(),
+                "a regular user sees Users"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(!harness.state().users().is_admin());
+        assert!(harness.state().users().view().is_none());
+    }
+
+    #[test]
+    fn a_session_that_ends_in_the_users_view_asks_to_log_in_again_and_keeps_the_filter() {
+        let (_runtime, emulator) = emulator(EmulatorConfig {
+            demo: true,
+            ..EmulatorConfig::default()
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let mut harness = app(dir.path(), &emulator);
+        log_in(&mut harness, ADMIN);
+        step_until(&mut harness, "the Users switch", |h| {
+            h.query_by_label("Users").is_some()
+        });
+        harness.get_by_label("Users").click();
+        wait_for_text(&mut harness, "3 users");
+        type_into(&mut harness, "Search", "ali");
+        // Wait until the filtered count and page have both arrived, so no request is in flight.
+        step_until(&mut harness, "the filtered page", |h| {
+            h.state().users().view().is_some_and(|v| {
+                v.cache().total() == Some(1) && v.cache().cached_rows() == 1 && !v.cache().is_loading()
+            })
+        });
+        // The server forgets the session (as a timeout or a logout elsewhere would); the next query —
+        // a sort — fails with a session end.
+        emulator.emulator.admin().revoke_tokens(ADMIN.0).unwrap();
+        harness.get_by_label("name").click();
+        step_until(&mut harness, "the re-login prompt", |h| {
+            h.state().state().screen() == Screen::Login
+        });
+        let notice = harness.state().state().login_notice().unwrap().to_owned();
+        assert!(notice.contains("session has ended"), "{notice}");
+        log_in(&mut harness, ADMIN);
+        // Same admin again: the Users view is back with its filter and sort, and loads what failed.
+        assert!(harness.state().users().is_showing_users());
+        let view = harness.state().users().view().unwrap();
+        assert_eq!(view.query().quick, "ali");
+        assert_eq!(view.query().sort_by()[0], "name asc");
+        wait_for_text(&mut harness, "1 user");
+        wait_for_text(&mut harness, "Alice Liddell");
+    }
+
+    #[test]
+    fn the_column_choice_is_remembered_between_runs() {
+        let (_runtime, emulator) = emulator(EmulatorConfig {
+            demo: true,
+            ..EmulatorConfig::default()
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let open_users = |harness: &mut Harness<'static, App>| {
+            log_in(harness, ADMIN);
+            step_until(harness, "the Users switch", |h| {
+                h.query_by_label("Users").is_some()
+            });
+            harness.get_by_label("Users").click();
+            wait_for_text(harness, "3 users");
+        };
+        {
+            let mut harness = app(dir.path(), &emulator);
+            open_users(&mut harness);
+            harness.get_by_label("Columns").click();
+            harness.run_steps(2);
+            harness.get_by_label("age").click();
+            step_until(&mut harness, "the choice in the settings", |h| {
+                h.state()
+                    .settings()
+                    .users_columns
+                    .iter()
+                    .any(|c| c == "age")
+            });
+        }
+        let mut harness = app(dir.path(), &emulator);
+        open_users(&mut harness);
+        let columns = harness.state().users().view().unwrap().columns().to_vec();
+        assert!(columns.iter().any(|c| c == "age"), "{columns:?}");
+        harness.get_by_label("age");
+    }
+}
