@@ -865,7 +865,9 @@ mod app {
         // Wait until the filtered count and page have both arrived, so no request is in flight.
         step_until(&mut harness, "the filtered page", |h| {
             h.state().users().view().is_some_and(|v| {
-                v.cache().total() == Some(1) && v.cache().cached_rows() == 1 && !v.cache().is_loading()
+                v.cache().total() == Some(1)
+                    && v.cache().cached_rows() == 1
+                    && !v.cache().is_loading()
             })
         });
         // The server forgets the session (as a timeout or a logout elsewhere would); the next query —
