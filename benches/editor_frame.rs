@@ -9,22 +9,12 @@ use profile_editor::model::{Schema, UserRecord};
 use profile_editor::ui::editor::EditorView;
 use serde_json::{Value, json};
 
+#[path = "common/mod.rs"]
+mod common;
+use common::{descriptor, record};
+
 /// Number of custom properties of the wide user.
 const WIDE_PROPERTIES: usize = 500;
-
-fn descriptor(name: &str, ty: &str, required: bool, identity: bool) -> PropertyDescriptor {
-    PropertyDescriptor {
-        name: name.to_owned(),
-        required,
-        data_type: ty.to_owned(),
-        default_value: Value::Null,
-        identity: Some(identity),
-        related_table: None,
-        custom_regex: None,
-        auto_load: None,
-        is_primary_key: None,
-    }
-}
 
 /// The system columns every Users table has.
 fn system_descriptors() -> Vec<PropertyDescriptor> {
@@ -40,13 +30,6 @@ fn system_descriptors() -> Vec<PropertyDescriptor> {
         descriptor("password", "STRING", true, false),
         descriptor("name", "STRING", true, false),
     ]
-}
-
-fn record(value: Value) -> UserRecord {
-    let Value::Object(map) = value else {
-        panic!("a record is an object")
-    };
-    UserRecord::from_json(map).expect("record has an objectId")
 }
 
 /// Alice of the demo data (CONTRACT.md §2).
@@ -107,24 +90,11 @@ fn wide_user() -> (Schema, UserRecord) {
     (Schema::from_descriptors(descriptors), record(user))
 }
 
-fn raw_input() -> egui::RawInput {
-    egui::RawInput {
-        screen_rect: Some(egui::Rect::from_min_size(
-            egui::Pos2::ZERO,
-            egui::vec2(1280.0, 900.0),
-        )),
-        ..Default::default()
-    }
-}
-
 /// One whole frame: layout of the editor and tessellation of what it drew.
 fn frame(ctx: &egui::Context, view: &mut EditorView) {
-    let output = ctx.run_ui(raw_input(), |ui| {
-        egui::CentralPanel::default().show(ui, |ui| {
-            black_box(view.ui(ui));
-        });
+    common::frame(ctx, |ui| {
+        black_box(view.ui(ui));
     });
-    black_box(ctx.tessellate(output.shapes, output.pixels_per_point));
 }
 
 fn editor_frame(c: &mut Criterion) {

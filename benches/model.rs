@@ -4,9 +4,12 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use profile_editor::backendless::wire::PropertyDescriptor;
 use profile_editor::model::{Schema, UserRecord, diff};
 use serde_json::{Value, json};
+
+#[path = "common/mod.rs"]
+mod common;
+use common::descriptor;
 
 const PROPERTIES: usize = 1_000;
 
@@ -30,22 +33,11 @@ fn property(i: usize) -> (&'static str, Value) {
 }
 
 fn wide_schema_and_record() -> (Schema, UserRecord) {
-    let descriptor = |name: String, ty: &str, identity: bool| PropertyDescriptor {
-        name,
-        required: identity,
-        data_type: ty.to_owned(),
-        default_value: Value::Null,
-        identity: Some(identity),
-        related_table: None,
-        custom_regex: None,
-        auto_load: None,
-        is_primary_key: None,
-    };
     let mut descriptors = vec![
-        descriptor("email".into(), "STRING", true),
-        descriptor("objectId".into(), "STRING_ID", false),
-        descriptor("created".into(), "DATETIME", false),
-        descriptor("updated".into(), "DATETIME", false),
+        descriptor("email", "STRING", true, true),
+        descriptor("objectId", "STRING_ID", false, false),
+        descriptor("created", "DATETIME", false, false),
+        descriptor("updated", "DATETIME", false, false),
     ];
     let mut map = serde_json::Map::new();
     map.insert(
@@ -59,7 +51,7 @@ fn wide_schema_and_record() -> (Schema, UserRecord) {
     for i in 0..PROPERTIES - 5 {
         let (ty, value) = property(i);
         let name = format!("prop{i:04}");
-        descriptors.push(descriptor(name.clone(), ty, false));
+        descriptors.push(descriptor(&name, ty, false, false));
         map.insert(name, value);
     }
     let record = UserRecord::from_json(map).unwrap_or_default();

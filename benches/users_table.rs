@@ -3,49 +3,37 @@
 //! a frame that scrolls 40 rows further each time (pages answered at once). Run with
 //! `cargo bench --bench users_table`.
 
-use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use profile_editor::admin::PAGE_SIZE;
-use profile_editor::backendless::wire::PropertyDescriptor;
 use profile_editor::model::{Schema, UserRecord};
 use profile_editor::ui::users::{UsersAction, UsersView};
-use serde_json::{Value, json};
+use serde_json::json;
+
+#[path = "common/mod.rs"]
+mod common;
+use common::{descriptor, record};
 
 /// Users in the table, as with `serve --demo --demo-users 100000`.
 const TOTAL: u64 = 100_000;
 
-fn descriptor(name: &str, ty: &str, identity: bool) -> PropertyDescriptor {
-    PropertyDescriptor {
-        name: name.to_owned(),
-        required: false,
-        data_type: ty.to_owned(),
-        default_value: Value::Null,
-        identity: Some(identity),
-        related_table: None,
-        custom_regex: None,
-        auto_load: None,
-        is_primary_key: None,
-    }
-}
-
 /// The demo schema of CONTRACT.md §2.
 fn schema() -> Schema {
     Schema::from_descriptors(vec![
-        descriptor("objectId", "STRING_ID", false),
-        descriptor("created", "DATETIME", false),
-        descriptor("updated", "DATETIME", false),
-        descriptor("ownerId", "STRING", false),
-        descriptor("email", "STRING", true),
-        descriptor("password", "STRING", false),
-        descriptor("name", "STRING", false),
-        descriptor("phoneNumber", "STRING", false),
-        descriptor("address", "STRING", false),
-        descriptor("age", "INT", false),
-        descriptor("birthday", "DATETIME", false),
-        descriptor("newsletter", "BOOLEAN", false),
-        descriptor("score", "DOUBLE", false),
-        descriptor("preferences", "JSON", false),
+        descriptor("objectId", "STRING_ID", false, false),
+        descriptor("created", "DATETIME", false, false),
+        descriptor("updated", "DATETIME", false, false),
+        descriptor("ownerId", "STRING", false, false),
+        descriptor("email", "STRING", false, true),
+        descriptor("password", "STRING", false, false),
+        descriptor("name", "STRING", false, false),
+        descriptor("phoneNumber", "STRING", false, false),
+        descriptor("address", "STRING", false, false),
+        descriptor("age", "INT", false, false),
+        descriptor("birthday", "DATETIME", false, false),
+        descriptor("newsletter", "BOOLEAN", false, false),
+        descriptor("score", "DOUBLE", false, false),
+        descriptor("preferences", "JSON", false, false),
     ])
 }
 
@@ -55,41 +43,21 @@ fn page_rows(page: usize) -> Vec<UserRecord> {
     let last = (first + PAGE_SIZE as usize).min(TOTAL as usize);
     (first..last)
         .map(|n| {
-            let Value::Object(map) = json!({
+            record(json!({
                 "objectId": format!("{n:08X}-0000-4000-8000-000000000000"), "___class": "Users",
                 "created": 1_704_067_200_000_i64 + n as i64 * 1_000, "updated": null, "ownerId": null,
                 "email": format!("user{n:05}@example.com"), "name": format!("User {n:05}"),
                 "phoneNumber": format!("555-{:04}", n % 10_000), "address": format!("{n} Generated Street"),
                 "age": 18 + n % 60, "birthday": 0, "newsletter": n % 2 == 0, "score": 2.5,
                 "preferences": null
-            }) else {
-                unreachable!()
-            };
-            UserRecord::from_json(map).expect("has an objectId")
+            }))
         })
         .collect()
 }
 
-fn raw_input() -> egui::RawInput {
-    egui::RawInput {
-        screen_rect: Some(egui::Rect::from_min_size(
-            egui::Pos2::ZERO,
-            egui::vec2(1280.0, 900.0),
-        )),
-        ..Default::default()
-    }
-}
-
 /// One whole frame: layout of the view and tessellation of what it drew. Returns the view's action.
 fn frame(ctx: &egui::Context, view: &mut UsersView) -> Option<UsersAction> {
-    let mut action = None;
-    let output = ctx.run_ui(raw_input(), |ui| {
-        egui::CentralPanel::default().show(ui, |ui| {
-            action = view.ui(ui);
-        });
-    });
-    black_box(ctx.tessellate(output.shapes, output.pixels_per_point));
-    action
+    common::frame(ctx, |ui| view.ui(ui))
 }
 
 /// Plays the worker: answers the count and every page request at once.

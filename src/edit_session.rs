@@ -1104,22 +1104,9 @@ fn banner_message(error: &ApiError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backendless::wire::{Fault, PropertyDescriptor};
+    use crate::backendless::wire::Fault;
+    use crate::model::test_fixtures::{descriptor, record};
     use serde_json::json;
-
-    fn descriptor(name: &str, ty: &str, required: bool, identity: bool) -> PropertyDescriptor {
-        PropertyDescriptor {
-            name: name.into(),
-            required,
-            data_type: ty.into(),
-            default_value: serde_json::Value::Null,
-            identity: Some(identity),
-            related_table: None,
-            custom_regex: None,
-            auto_load: None,
-            is_primary_key: None,
-        }
-    }
 
     /// The demo schema of CONTRACT.md §2, plus a TEXT and a POINT column.
     fn schema() -> Schema {
@@ -1150,10 +1137,7 @@ mod tests {
             "preferences": {"theme": "dark", "langs": ["en", "fr"]},
             "home": {"type": "Point", "coordinates": [1.0, 2.0]}
         });
-        let serde_json::Value::Object(map) = json else {
-            unreachable!()
-        };
-        UserRecord::from_json(map).unwrap()
+        record(json)
     }
 
     fn session() -> EditSession {

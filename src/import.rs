@@ -106,21 +106,11 @@ fn json_kind(value: &serde_json::Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backendless::wire::PropertyDescriptor;
+    use crate::model::test_fixtures::descriptor;
     use serde_json::json;
 
     fn schema() -> Schema {
-        let descriptor = |name: &str, ty: &str| PropertyDescriptor {
-            name: name.into(),
-            required: false,
-            data_type: ty.into(),
-            default_value: serde_json::Value::Null,
-            identity: Some(name == "email"),
-            related_table: None,
-            custom_regex: None,
-            auto_load: None,
-            is_primary_key: None,
-        };
+        let descriptor = |name: &str, ty: &str| descriptor(name, ty, false, name == "email");
         Schema::from_descriptors(vec![
             descriptor("objectId", "STRING_ID"),
             descriptor("updated", "DATETIME"),

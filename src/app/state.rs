@@ -600,11 +600,9 @@ mod tests {
     }
 
     fn record(object_id: &str) -> UserRecord {
-        let json = serde_json::json!({ "objectId": object_id, "email": "alice@example.com" });
-        let serde_json::Value::Object(map) = json else {
-            unreachable!()
-        };
-        UserRecord::from_json(map).unwrap()
+        crate::model::test_fixtures::record(
+            serde_json::json!({ "objectId": object_id, "email": "alice@example.com" }),
+        )
     }
 
     fn profile(object_id: &str) -> Profile {
@@ -664,20 +662,35 @@ mod tests {
         state
     }
 
+    /// Logs `identity` in (not remembered) and answers with `session` and the profile of `object_id`.
+    fn log_in(
+        state: &mut AppState,
+        identity: &str,
+        session: Session,
+        object_id: &str,
+    ) -> Vec<Effect> {
+        let id =
+            sent(&state.begin_login(&remote(), identity, Password::new("pw".to_owned()), false));
+        state.apply(WorkerEvent::LoggedIn {
+            id,
+            session,
+            profile: profile(object_id),
+        })
+    }
+
+    /// Saves `U1` and answers that the session has ended.
+    fn end_session_during_save(state: &mut AppState) -> Vec<Effect> {
+        let id = sent(&state.begin_save("U1".to_owned(), None, Changeset::default()));
+        state.apply(WorkerEvent::SaveFailed {
+            id,
+            error: session_expired(),
+        })
+    }
+
     /// A state in the editor as user `U1`.
     fn in_editor() -> AppState {
         let mut state = at_login();
-        let id = sent(&state.begin_login(
-            &remote(),
-            "alice@example.com",
-            Password::new("pw".to_owned()),
-            false,
-        ));
-        state.apply(WorkerEvent::LoggedIn {
-            id,
-            session: session("U1"),
-            profile: profile("U1"),
-        });
+        log_in(&mut state, "alice@example.com", session("U1"), "U1");
         assert_eq!(state.screen(), Screen::Editor);
         state
     }
@@ -921,11 +934,7 @@ mod tests {
     #[test]
     fn session_ending_save_returns_to_login_keeping_identity_and_edits() {
         let mut state = in_editor();
-        let id = sent(&state.begin_save("U1".to_owned(), None, Changeset::default()));
-        let effects = state.apply(WorkerEvent::SaveFailed {
-            id,
-            error: session_expired(),
-        });
+        let effects = end_session_during_save(&mut state);
         assert_eq!(state.screen(), Screen::Login);
         assert!(state.session().is_none());
         assert!(state.login_notice().unwrap().contains("session has ended"));
@@ -968,22 +977,8 @@ mod tests {
     #[test]
     fn same_user_logging_in_again_keeps_the_editor_and_retries_the_save() {
         let mut state = in_editor();
-        let id = sent(&state.begin_save("U1".to_owned(), None, Changeset::default()));
-        state.apply(WorkerEvent::SaveFailed {
-            id,
-            error: session_expired(),
-        });
-        let id = sent(&state.begin_login(
-            &remote(),
-            "alice@example.com",
-            Password::new("pw".to_owned()),
-            false,
-        ));
-        let effects = state.apply(WorkerEvent::LoggedIn {
-            id,
-            session: session("U1"),
-            profile: profile("U1"),
-        });
+        end_session_during_save(&mut state);
+        let effects = log_in(&mut state, "alice@example.com", session("U1"), "U1");
         assert_eq!(state.screen(), Screen::Editor);
         assert!(has(&effects, |e| matches!(e, Effect::RetrySave)));
         assert!(!has(&effects, |e| matches!(
@@ -996,22 +991,8 @@ mod tests {
     #[test]
     fn another_user_logging_in_after_an_ended_session_gets_a_fresh_editor() {
         let mut state = in_editor();
-        let id = sent(&state.begin_save("U1".to_owned(), None, Changeset::default()));
-        state.apply(WorkerEvent::SaveFailed {
-            id,
-            error: session_expired(),
-        });
-        let id = sent(&state.begin_login(
-            &remote(),
-            "bob@example.com",
-            Password::new("pw".to_owned()),
-            false,
-        ));
-        let effects = state.apply(WorkerEvent::LoggedIn {
-            id,
-            session: session("U2"),
-            profile: profile("U2"),
-        });
+        end_session_during_save(&mut state);
+        let effects = log_in(&mut state, "bob@example.com", session("U2"), "U2");
         assert!(has(&effects, |e| matches!(e, Effect::CloseEditor)));
         assert!(has(&effects, |e| matches!(e, Effect::OpenEditor { .. })));
         assert!(!has(&effects, |e| matches!(e, Effect::RetrySave)));
@@ -1020,26 +1001,12 @@ mod tests {
     #[test]
     fn same_object_id_on_another_connection_is_another_user() {
         let mut state = in_editor();
-        let id = sent(&state.begin_save("U1".to_owned(), None, Changeset::default()));
-        state.apply(WorkerEvent::SaveFailed {
-            id,
-            error: session_expired(),
-        });
-        let id = sent(&state.begin_login(
-            &remote(),
-            "alice@example.com",
-            Password::new("pw".to_owned()),
-            false,
-        ));
+        end_session_during_save(&mut state);
         let other = Session {
             connection: Connection::LocalDemo,
             ..session("U1")
         };
-        let effects = state.apply(WorkerEvent::LoggedIn {
-            id,
-            session: other,
-            profile: profile("U1"),
-        });
+        let effects = log_in(&mut state, "alice@example.com", other, "U1");
         assert!(has(&effects, |e| matches!(e, Effect::OpenEditor { .. })));
         assert!(!has(&effects, |e| matches!(e, Effect::RetrySave)));
     }

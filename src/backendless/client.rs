@@ -218,17 +218,14 @@ impl Client {
             serde_json::Value::String(password.expose().to_owned()),
         );
         let body = body_bytes(&serde_json::Value::Object(body));
-        let map = self
-            .call(
-                Method::POST,
-                &["users", "register"],
-                None,
-                &[],
-                Some(body),
-                "register",
-            )
-            .await?;
-        record(map, "register")
+        self.call_record(
+            Method::POST,
+            &["users", "register"],
+            None,
+            Some(body),
+            "register",
+        )
+        .await
     }
 
     /// `GET data/Users/{objectId}`.
@@ -237,17 +234,14 @@ impl Client {
         token: Option<&UserToken>,
         object_id: &str,
     ) -> Result<UserRecord, ApiError> {
-        let map = self
-            .call(
-                Method::GET,
-                &["data", "Users", object_id],
-                token,
-                &[],
-                None,
-                "get user",
-            )
-            .await?;
-        record(map, "get user")
+        self.call_record(
+            Method::GET,
+            &["data", "Users", object_id],
+            token,
+            None,
+            "get user",
+        )
+        .await
     }
 
     /// `PUT users/{objectId}` with only the changed properties; returns the full updated record.
@@ -258,17 +252,14 @@ impl Client {
         changes: &Changeset,
     ) -> Result<UserRecord, ApiError> {
         let body = changes.to_body_bytes();
-        let map = self
-            .call(
-                Method::PUT,
-                &["users", object_id],
-                token,
-                &[],
-                Some(body),
-                "update user",
-            )
-            .await?;
-        record(map, "update user")
+        self.call_record(
+            Method::PUT,
+            &["users", object_id],
+            token,
+            Some(body),
+            "update user",
+        )
+        .await
     }
 
     /// `GET data/Users?where&sortBy&props&pageSize&offset`: one page of users.
@@ -370,6 +361,19 @@ impl Client {
             "user roles",
         )
         .await
+    }
+
+    /// Sends a request without a query and decodes a 2xx JSON body as one user record.
+    async fn call_record(
+        &self,
+        method: Method,
+        path: &[&str],
+        token: Option<&UserToken>,
+        body: Option<Vec<u8>>,
+        operation: &'static str,
+    ) -> Result<UserRecord, ApiError> {
+        let map = self.call(method, path, token, &[], body, operation).await?;
+        record(map, operation)
     }
 
     /// Sends a request and decodes a 2xx JSON body as `T`.

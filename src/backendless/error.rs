@@ -139,6 +139,59 @@ pub enum ApiError {
     Decode { detail: String },
 }
 
+/// The pattern of every variant that carries the server's own `message`, binding it to `$message`
+/// (one list for [`ApiError::server_message`] and `message_mut`).
+macro_rules! with_message {
+    ($message:ident) => {
+        ApiError::BadAppKeys { message: $message }
+            | ApiError::AccountLocked { message: $message }
+            | ApiError::AccountDisabled { message: $message }
+            | ApiError::LoginDisabled { message: $message }
+            | ApiError::TooManySessions {
+                message: $message,
+                ..
+            }
+            | ApiError::SessionExpired {
+                message: $message,
+                ..
+            }
+            | ApiError::NotYourRecord { message: $message }
+            | ApiError::UserNotFound { message: $message }
+            | ApiError::DynamicPropertiesDisabled { message: $message }
+            | ApiError::RequiredPropertyEmpty { message: $message }
+            | ApiError::IdentityTaken { message: $message }
+            | ApiError::UpdateFailed {
+                message: $message,
+                ..
+            }
+            | ApiError::RegistrationDisabled { message: $message }
+            | ApiError::RegistrationUnknownProperty { message: $message }
+            | ApiError::MissingPassword { message: $message }
+            | ApiError::MissingRequiredProperty {
+                message: $message,
+                ..
+            }
+            | ApiError::MissingIdentity { message: $message }
+            | ApiError::RegistrationFailed {
+                message: $message,
+                ..
+            }
+            | ApiError::AlreadyRegistered { message: $message }
+            | ApiError::InvalidEmail { message: $message }
+            | ApiError::InvalidWhere { message: $message }
+            | ApiError::UnknownProperty { message: $message }
+            | ApiError::InvalidOffset { message: $message }
+            | ApiError::InvalidPageSize { message: $message }
+            | ApiError::NoPermission { message: $message }
+            | ApiError::EntityNotFound { message: $message }
+            | ApiError::MalformedRequest { message: $message }
+            | ApiError::Other {
+                message: $message,
+                ..
+            }
+    };
+}
+
 impl ApiError {
     /// Maps a Backendless error body to its variant: the only code → variant place.
     pub fn from_fault(status: u16, fault: Fault) -> Self {
@@ -254,34 +307,7 @@ impl ApiError {
     /// The server's own message, for a banner or the log; `None` where the server said nothing.
     pub fn server_message(&self) -> Option<&str> {
         match self {
-            Self::BadAppKeys { message }
-            | Self::AccountLocked { message }
-            | Self::AccountDisabled { message }
-            | Self::LoginDisabled { message }
-            | Self::TooManySessions { message, .. }
-            | Self::SessionExpired { message, .. }
-            | Self::NotYourRecord { message }
-            | Self::UserNotFound { message }
-            | Self::DynamicPropertiesDisabled { message }
-            | Self::RequiredPropertyEmpty { message }
-            | Self::IdentityTaken { message }
-            | Self::UpdateFailed { message, .. }
-            | Self::RegistrationDisabled { message }
-            | Self::RegistrationUnknownProperty { message }
-            | Self::MissingPassword { message }
-            | Self::MissingRequiredProperty { message, .. }
-            | Self::MissingIdentity { message }
-            | Self::RegistrationFailed { message, .. }
-            | Self::AlreadyRegistered { message }
-            | Self::InvalidEmail { message }
-            | Self::InvalidWhere { message }
-            | Self::UnknownProperty { message }
-            | Self::InvalidOffset { message }
-            | Self::InvalidPageSize { message }
-            | Self::NoPermission { message }
-            | Self::EntityNotFound { message }
-            | Self::MalformedRequest { message }
-            | Self::Other { message, .. } => Some(message),
+            with_message!(message) => Some(message),
             Self::InvalidCredentials
             | Self::EmptyCredentials
             | Self::NotLoggedIn
@@ -374,34 +400,7 @@ impl ApiError {
 
     fn message_mut(&mut self) -> Option<&mut String> {
         match self {
-            Self::BadAppKeys { message }
-            | Self::AccountLocked { message }
-            | Self::AccountDisabled { message }
-            | Self::LoginDisabled { message }
-            | Self::TooManySessions { message, .. }
-            | Self::SessionExpired { message, .. }
-            | Self::NotYourRecord { message }
-            | Self::UserNotFound { message }
-            | Self::DynamicPropertiesDisabled { message }
-            | Self::RequiredPropertyEmpty { message }
-            | Self::IdentityTaken { message }
-            | Self::UpdateFailed { message, .. }
-            | Self::RegistrationDisabled { message }
-            | Self::RegistrationUnknownProperty { message }
-            | Self::MissingPassword { message }
-            | Self::MissingRequiredProperty { message, .. }
-            | Self::MissingIdentity { message }
-            | Self::RegistrationFailed { message, .. }
-            | Self::AlreadyRegistered { message }
-            | Self::InvalidEmail { message }
-            | Self::InvalidWhere { message }
-            | Self::UnknownProperty { message }
-            | Self::InvalidOffset { message }
-            | Self::InvalidPageSize { message }
-            | Self::NoPermission { message }
-            | Self::EntityNotFound { message }
-            | Self::MalformedRequest { message }
-            | Self::Other { message, .. } => Some(message),
+            with_message!(message) => Some(message),
             _ => None,
         }
     }

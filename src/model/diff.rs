@@ -162,24 +162,10 @@ impl Changeset {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backendless::wire::PropertyDescriptor;
     use crate::model::schema::{Access, SYSTEM_PROPERTIES};
+    use crate::model::test_fixtures::descriptor;
     use proptest::prelude::*;
     use serde_json::json;
-
-    fn descriptor(name: &str, ty: &str, required: bool, identity: bool) -> PropertyDescriptor {
-        PropertyDescriptor {
-            name: name.into(),
-            required,
-            data_type: ty.into(),
-            default_value: serde_json::Value::Null,
-            identity: Some(identity),
-            related_table: None,
-            custom_regex: None,
-            auto_load: None,
-            is_primary_key: None,
-        }
-    }
 
     fn demo_schema() -> Schema {
         let mut d = vec![

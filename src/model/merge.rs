@@ -158,14 +158,8 @@ fn same(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::test_fixtures::record;
     use serde_json::json;
-
-    fn record(value: serde_json::Value) -> UserRecord {
-        let serde_json::Value::Object(map) = value else {
-            panic!("not an object")
-        };
-        UserRecord::from_json(map).unwrap()
-    }
 
     fn original() -> UserRecord {
         record(

@@ -10,6 +10,8 @@ pub mod diff;
 pub mod merge;
 pub mod record;
 pub mod schema;
+#[cfg(test)]
+pub(crate) mod test_fixtures;
 pub mod value;
 
 pub use diff::{Changeset, diff};

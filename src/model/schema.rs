@@ -346,21 +346,8 @@ impl Schema {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::test_fixtures::descriptor;
     use serde_json::json;
-
-    fn descriptor(name: &str, ty: &str, required: bool, identity: bool) -> PropertyDescriptor {
-        PropertyDescriptor {
-            name: name.into(),
-            required,
-            data_type: ty.into(),
-            default_value: serde_json::Value::Null,
-            identity: Some(identity),
-            related_table: None,
-            custom_regex: None,
-            auto_load: None,
-            is_primary_key: None,
-        }
-    }
 
     #[test]
     fn is_system_matches_the_list() {

@@ -10,4 +10,5 @@ mod emulator_errors; // every error code and hostile input.
 mod ui_app; // the whole app: connections, login, remember me, logout (egui_kittest).
 mod ui_editor; // the property grid: edit, review, save, inline errors (egui_kittest).
 mod ui_safety; // conflicts, drafts, re-login, undo, import/export
+mod ui_support; // kittest plumbing shared by the ui_* tests
 mod ui_users; // the admin Users browser

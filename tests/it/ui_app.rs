@@ -2,104 +2,19 @@
 //! login failure shown inline, Remember me across two app instances, logout, and a session that ends
 //! during a save.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
+use profile_editor::app::App;
 use profile_editor::app::state::Screen;
-use profile_editor::app::{App, AppOptions};
 use profile_editor::cli::{ConnectionArgs, DEMO_API_KEY, DEMO_APP_ID};
 use profile_editor::emulator::EmulatorConfig;
 
-use crate::helpers::{ALICE, BOB, TestEmulator, spawn_emulator, spawn_emulator_with};
-
-/// How long an answer from the worker may take (debug builds, two shared cores).
-const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// The Custom connection to `emulator` in key-in-path form, as `--server/--app-id/--api-key` give it.
-pub(crate) fn custom_args(emulator: &TestEmulator) -> ConnectionArgs {
-    ConnectionArgs {
-        server: Some(emulator.emulator.origin()),
-        app_id: Some(DEMO_APP_ID.to_owned()),
-        api_key: Some(DEMO_API_KEY.to_owned()),
-    }
-}
-
-/// The app with its settings and data in `dir` (never the real config dir).
-pub(crate) fn app(dir: &Path, connection: ConnectionArgs) -> Harness<'static, App> {
-    let options = AppOptions {
-        connection,
-        settings_dir: dir.join("config"),
-        data_dir: dir.join("data"),
-    };
-    Harness::builder()
-        .with_size([1000.0, 800.0])
-        .build_eframe(|cc| App::new(cc, options).expect("the app starts"))
-}
-
-/// Steps the app until `done` holds; fails the test with `what` after [`ANSWER_TIMEOUT`].
-pub(crate) fn step_until(
-    harness: &mut Harness<'static, App>,
-    what: &str,
-    done: impl Fn(&Harness<'static, App>) -> bool,
-) {
-    let deadline = Instant::now() + ANSWER_TIMEOUT;
-    loop {
-        harness.step();
-        if done(harness) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(15));
-    }
-}
-
-/// Steps until some visible text contains `text`.
-pub(crate) fn wait_for_text(harness: &mut Harness<'static, App>, text: &str) {
-    step_until(harness, &format!("{text:?} to appear"), |h| {
-        h.query_all_by_label_contains(text).next().is_some()
-    });
-}
-
-/// Types `text` into the text field labelled `label` (replacing nothing: the field is expected empty).
-pub(crate) fn type_into(harness: &mut Harness<'static, App>, label: &str, text: &str) {
-    harness.get_by_label(label).focus();
-    harness.step();
-    harness.get_by_label(label).type_text(text);
-    harness.step();
-}
-
-/// Fills the login form and submits it.
-pub(crate) fn log_in(
-    harness: &mut Harness<'static, App>,
-    (identity, password): (&str, &str),
-    remember: bool,
-) {
-    step_until(harness, "the login form", |h| {
-        h.state().state().screen() == Screen::Login
-    });
-    let typed = harness.get_by_label("Identity").value().unwrap_or_default();
-    if typed != identity {
-        type_into(harness, "Identity", identity);
-    }
-    type_into(harness, "Password", password);
-    if remember {
-        harness.get_by_label("Remember me").click();
-        harness.step();
-    }
-    harness.get_by_label("Log in").click();
-    harness.step();
-}
-
-/// Steps until the editor of `identity` shows.
-pub(crate) fn wait_for_editor(harness: &mut Harness<'static, App>, identity: &str) {
-    step_until(harness, "the editor", |h| {
-        h.state().state().screen() == Screen::Editor
-    });
-    wait_for_text(harness, &format!("Logged in as {identity}"));
-    assert!(harness.state().editor().is_some());
-}
+use crate::helpers::{ALICE, BOB, spawn_emulator, spawn_emulator_with};
+use crate::ui_support::{
+    ANSWER_TIMEOUT, app, custom_args, log_in, step_until, type_into, wait_for_editor, wait_for_text,
+};
 
 /// The login error under the form, once it appears.
 fn wait_for_login_error(harness: &mut Harness<'static, App>) -> String {

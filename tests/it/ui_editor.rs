@@ -3,98 +3,33 @@
 //! The test plays the app's part: an `EditorAction::Save` is sent with the real `Client::update_user`, and
 //! the answer is fed back through `save_succeeded` / `save_failed`.
 
-use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
-use profile_editor::backendless::client::{Client, Password, UserToken};
+use profile_editor::backendless::client::{Client, UserToken};
 use profile_editor::backendless::endpoint::Endpoint;
-use profile_editor::backendless::wire::PropertyDescriptor;
 use profile_editor::cli::{DEMO_API_KEY, DEMO_APP_ID};
 use profile_editor::edit_session::ErrorPlacement;
-use profile_editor::emulator::EmulatorConfig;
-use profile_editor::model::record::UserRecord;
 use profile_editor::model::schema::Schema;
 use profile_editor::ui::editor::{EditorAction, EditorView};
 use serde_json::json;
 
-use crate::helpers::{ALICE, BOB, TestEmulator, spawn_emulator, spawn_emulator_with};
+use crate::helpers::{ALICE, BOB};
+use crate::ui_support::{
+    EditorHost, Rig, editor_harness as harness, set_text, text_input, text_of,
+};
 
 // ------------------------------------------------------------------------------------------------
 // Plumbing: an emulator on its own runtime, and a harness state that performs the saves.
 
-/// A runtime with the emulator running on it.
-struct Rig {
-    runtime: tokio::runtime::Runtime,
-    emulator: TestEmulator,
-}
-
 impl Rig {
-    fn new() -> Self {
-        Self::with(None)
-    }
-
-    fn with(config: Option<EmulatorConfig>) -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let emulator = runtime.block_on(async {
-            match config {
-                Some(config) => spawn_emulator_with(config).await,
-                None => spawn_emulator().await,
-            }
-        });
-        Self { runtime, emulator }
-    }
-
-    /// A client for the demo application (or a wrong API key).
-    fn client_with_key(&self, api_key: &str) -> Client {
-        let endpoint = Endpoint::parse(
-            &self.emulator.emulator.origin(),
-            Some(DEMO_APP_ID),
-            Some(api_key),
-        )
-        .unwrap();
-        Client::new(endpoint)
-    }
-
-    fn client(&self) -> Client {
-        self.client_with_key(DEMO_API_KEY)
-    }
-
-    /// Logs `user` in; returns the record and the token.
-    fn login(&self, (identity, password): (&str, &str)) -> (UserRecord, UserToken) {
-        let reply = self
-            .runtime
-            .block_on(
-                self.client()
-                    .login(identity, &Password::new(password.to_owned())),
-            )
-            .unwrap();
-        (reply.user, reply.token)
-    }
-
-    fn descriptors(&self, token: &UserToken) -> Vec<PropertyDescriptor> {
-        self.runtime
-            .block_on(self.client().describe_user_class(Some(token)))
-            .unwrap()
-    }
-
     /// The editor state for `user`, logged in, with the described schema.
     fn editor_for(&self, user: (&str, &str)) -> EditorState {
         let (record, token) = self.login(user);
-        let schema = Schema::from_descriptors(self.descriptors(&token));
         EditorState::new(
             self,
-            EditorView::new(schema, record, user.0.to_owned()),
+            EditorView::new(self.schema(&token), record, user.0.to_owned()),
             token,
         )
-    }
-
-    /// The bodies of every `PUT users/{id}` the emulator received.
-    fn update_bodies(&self) -> Vec<serde_json::Value> {
-        self.emulator.emulator.update_bodies()
     }
 }
 
@@ -148,46 +83,18 @@ impl EditorState {
     }
 }
 
-fn harness(state: EditorState) -> Harness<'static, EditorState> {
-    let mut harness = Harness::builder()
-        .with_size([1280.0, 1100.0])
-        .build_ui_state(
-            |ui, state: &mut EditorState| {
-                if let Some(action) = state.view.ui(ui) {
-                    state.handle(action);
-                }
-            },
-            state,
-        );
-    harness.run();
-    harness
-}
+impl EditorHost for EditorState {
+    fn view(&self) -> &EditorView {
+        &self.view
+    }
 
-/// Whether `role` is a text input of any kind (single-line, multi-line, password).
-fn is_text_input(role: Role) -> bool {
-    matches!(
-        role,
-        Role::TextInput | Role::MultilineTextInput | Role::PasswordInput
-    )
-}
+    fn view_mut(&mut self) -> &mut EditorView {
+        &mut self.view
+    }
 
-/// The text input named `label`, if shown.
-fn text_input<'h>(
-    harness: &'h Harness<'_, EditorState>,
-    label: &str,
-) -> Option<egui_kittest::Node<'h>> {
-    let label = label.to_owned();
-    harness.query_by(move |node| {
-        is_text_input(node.role()) && node.label().as_deref() == Some(label.as_str())
-    })
-}
-
-/// Replaces the whole text of the input labelled `label` (as assistive technology does).
-fn set_text(harness: &mut Harness<'_, EditorState>, label: &str, text: &str) {
-    text_input(harness, label)
-        .unwrap_or_else(|| panic!("no text input {label:?}"))
-        .set_text_value_accesskit(text);
-    harness.run();
+    fn perform(&mut self, action: EditorAction) {
+        self.handle(action);
+    }
 }
 
 /// Opens the review with Ctrl+S and confirms it.
@@ -213,17 +120,6 @@ fn last_body(rig: &Rig) -> serde_json::Value {
         .last()
         .cloned()
         .expect("an update was sent")
-}
-
-fn text_of(harness: &Harness<'_, EditorState>, name: &str) -> String {
-    harness
-        .state()
-        .view
-        .session()
-        .field(name)
-        .expect("editable field")
-        .text
-        .clone()
 }
 
 // ------------------------------------------------------------------------------------------------

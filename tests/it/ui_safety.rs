@@ -4,71 +4,22 @@
 //! `checked_save::save_checked` (re-read, then write), and a conflict is handed back with
 //! `save_conflicted`, exactly as the app's worker and `App` do.
 
-use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
-use profile_editor::backendless::client::{Client, Password, UserToken};
-use profile_editor::backendless::endpoint::Endpoint;
+use profile_editor::backendless::client::{Client, UserToken};
 use profile_editor::checked_save::{SaveOutcome, save_checked};
-use profile_editor::cli::{DEMO_API_KEY, DEMO_APP_ID};
 use profile_editor::draft::{self, Draft};
-use profile_editor::model::record::UserRecord;
-use profile_editor::model::schema::Schema;
 use profile_editor::ui::editor::files::FileResult;
 use profile_editor::ui::editor::{EditorAction, EditorView};
 use serde_json::json;
 
-use crate::helpers::{ADMIN, ALICE, TestEmulator, spawn_emulator};
+use crate::helpers::{ADMIN, ALICE};
+use crate::ui_support::{EditorHost, Rig, editor_harness as harness, set_text, text_of};
 
 // ------------------------------------------------------------------------------------------------
 // Plumbing
 
-/// A runtime with the emulator running on it.
-struct Rig {
-    runtime: tokio::runtime::Runtime,
-    emulator: TestEmulator,
-}
-
 impl Rig {
-    fn new() -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let emulator = runtime.block_on(spawn_emulator());
-        Self { runtime, emulator }
-    }
-
-    fn client(&self) -> Client {
-        let endpoint = Endpoint::parse(
-            &self.emulator.emulator.origin(),
-            Some(DEMO_APP_ID),
-            Some(DEMO_API_KEY),
-        )
-        .unwrap();
-        Client::new(endpoint)
-    }
-
-    fn login(&self, (identity, password): (&str, &str)) -> (UserRecord, UserToken) {
-        let reply = self
-            .runtime
-            .block_on(
-                self.client()
-                    .login(identity, &Password::new(password.to_owned())),
-            )
-            .unwrap();
-        (reply.user, reply.token)
-    }
-
-    fn schema(&self, token: &UserToken) -> Schema {
-        Schema::from_descriptors(
-            self.runtime
-                .block_on(self.client().describe_user_class(Some(token)))
-                .unwrap(),
-        )
-    }
-
     /// Alice's editor, logged in.
     fn alice_editor(&self) -> EditorState {
         let (record, token) = self.login(ALICE);
@@ -104,10 +55,6 @@ impl Rig {
             assert_eq!(status, 200);
             body
         })
-    }
-
-    fn update_bodies(&self) -> Vec<serde_json::Value> {
-        self.emulator.emulator.update_bodies()
     }
 }
 
@@ -148,45 +95,18 @@ impl EditorState {
     }
 }
 
-fn harness(state: EditorState) -> Harness<'static, EditorState> {
-    let mut harness = Harness::builder()
-        .with_size([1280.0, 1100.0])
-        .build_ui_state(
-            |ui, state: &mut EditorState| {
-                if let Some(action) = state.view.ui(ui) {
-                    state.handle(action);
-                }
-            },
-            state,
-        );
-    harness.run();
-    harness
-}
+impl EditorHost for EditorState {
+    fn view(&self) -> &EditorView {
+        &self.view
+    }
 
-/// Replaces the whole text of the input labelled `label` (as assistive technology does).
-fn set_text(harness: &mut Harness<'_, EditorState>, label: &str, text: &str) {
-    let wanted = label.to_owned();
-    harness
-        .query_by(move |node| {
-            matches!(
-                node.role(),
-                Role::TextInput | Role::MultilineTextInput | Role::PasswordInput
-            ) && node.label().as_deref() == Some(wanted.as_str())
-        })
-        .unwrap_or_else(|| panic!("no text input {label:?}"))
-        .set_text_value_accesskit(text);
-    harness.run();
-}
+    fn view_mut(&mut self) -> &mut EditorView {
+        &mut self.view
+    }
 
-fn text_of(harness: &Harness<'_, EditorState>, name: &str) -> String {
-    harness
-        .state()
-        .view
-        .session()
-        .field(name)
-        .expect("editable field")
-        .text
-        .clone()
+    fn perform(&mut self, action: EditorAction) {
+        self.handle(action);
+    }
 }
 
 /// Ctrl+S, then "Confirm save".
@@ -541,7 +461,7 @@ mod app {
     use serde_json::json;
 
     use crate::helpers::{ALICE, BOB, spawn_emulator};
-    use crate::ui_app::{app, custom_args, log_in, step_until, wait_for_editor, wait_for_text};
+    use crate::ui_support::{app, custom_args, log_in, step_until, wait_for_editor, wait_for_text};
 
     /// Replaces the text of the editor field `label` by typing, as a user does.
     fn retype(harness: &mut Harness<'static, App>, label: &str, text: &str) {

@@ -12,66 +12,28 @@ use profile_editor::admin::{
     self, ExportControl, ExportError, ExportFormat, PAGE_SIZE, RowState, UsersQuery,
 };
 use profile_editor::backendless::client::{Client, Password, UserToken};
-use profile_editor::backendless::endpoint::Endpoint;
-use profile_editor::cli::{DEMO_API_KEY, DEMO_APP_ID};
 use profile_editor::emulator::EmulatorConfig;
-use profile_editor::model::schema::Schema;
 use profile_editor::ui::users::{UsersAction, UsersView};
 use serde_json::json;
 
-use crate::helpers::{ADMIN, ALICE, TestEmulator, spawn_emulator_with};
+use crate::helpers::{ADMIN, ALICE};
+use crate::ui_support::Rig;
 
 // ------------------------------------------------------------------------------------------------
 // Plumbing.
 
-/// A runtime with the emulator running on it.
-struct Rig {
-    runtime: tokio::runtime::Runtime,
-    emulator: TestEmulator,
-}
-
 impl Rig {
     /// The demo data plus `generated` generated users.
-    fn new(generated: u32) -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let emulator = runtime.block_on(spawn_emulator_with(EmulatorConfig {
+    fn with_generated_users(generated: u32) -> Self {
+        Self::with(EmulatorConfig {
             demo: true,
             demo_users: generated,
             ..EmulatorConfig::default()
-        }));
-        Self { runtime, emulator }
+        })
     }
 
-    fn client(&self) -> Client {
-        let endpoint = Endpoint::parse(
-            &self.emulator.emulator.origin(),
-            Some(DEMO_APP_ID),
-            Some(DEMO_API_KEY),
-        )
-        .unwrap();
-        Client::new(endpoint)
-    }
-
-    fn token(&self, (identity, password): (&str, &str)) -> UserToken {
-        self.runtime
-            .block_on(
-                self.client()
-                    .login(identity, &Password::new(password.to_owned())),
-            )
-            .unwrap()
-            .token
-    }
-
-    fn schema(&self, token: &UserToken) -> Schema {
-        let descriptors = self
-            .runtime
-            .block_on(self.client().describe_user_class(Some(token)))
-            .unwrap();
-        Schema::from_descriptors(descriptors)
+    fn token(&self, user: (&str, &str)) -> UserToken {
+        self.login(user).1
     }
 
     /// Registers a user named `name` with identity `email`.
@@ -215,7 +177,7 @@ fn name_at(harness: &Harness<'_, UsersState>, index: usize) -> String {
 
 #[test]
 fn the_admin_role_is_what_opens_the_users_view() {
-    let rig = Rig::new(0);
+    let rig = Rig::with_generated_users(0);
     let roles = |user| {
         rig.runtime
             .block_on(rig.client().user_roles(&rig.token(user)))
@@ -233,7 +195,7 @@ fn the_admin_role_is_what_opens_the_users_view() {
 
 #[test]
 fn the_first_page_and_the_total_appear_after_opening() {
-    let rig = Rig::new(250);
+    let rig = Rig::with_generated_users(250);
     let mut harness = harness(UsersState::new(&rig, ADMIN, &["email", "name"]));
     settle(&mut harness);
     let view = &harness.state().view;
@@ -247,7 +209,7 @@ fn the_first_page_and_the_total_appear_after_opening() {
 
 #[test]
 fn clicking_a_header_sorts_on_the_server_and_clicking_again_reverses() {
-    let rig = Rig::new(0);
+    let rig = Rig::with_generated_users(0);
     let mut harness = harness(UsersState::new(&rig, ADMIN, &["email", "name"]));
     harness.get_by_label("name").click();
     settle(&mut harness);
@@ -266,7 +228,7 @@ fn clicking_a_header_sorts_on_the_server_and_clicking_again_reverses() {
 
 #[test]
 fn quick_search_matches_identity_or_name_and_survives_quotes() {
-    let rig = Rig::new(0);
+    let rig = Rig::with_generated_users(0);
     rig.register("obrien@example.com", "Conan O'Brien", 50);
     let mut harness = harness(UsersState::new(&rig, ADMIN, &["email", "name"]));
     let search = harness.get_by_label("Search");
@@ -293,7 +255,7 @@ fn quick_search_matches_identity_or_name_and_survives_quotes() {
 
 #[test]
 fn an_invalid_where_clause_shows_its_error_under_the_field_and_keeps_the_filter() {
-    let rig = Rig::new(0);
+    let rig = Rig::with_generated_users(0);
     let mut harness = harness(UsersState::new(&rig, ADMIN, &["email", "name"]));
     harness.get_by_label("Where").click();
     harness.run_steps(2);
@@ -309,6 +271,8 @@ fn an_invalid_where_clause_shows_its_error_under_the_field_and_keeps_the_filter(
     assert!(error.contains("1017"), "{error}");
     harness.get_by_label(error.as_str());
     assert_eq!(harness.state().view.error(), None, "not a banner");
+    // The footer does not wait for a count that a failed query never brings.
+    harness.get_by_label("No count: the query failed");
     assert_eq!(harness.state().view.query().advanced, "age >");
 
     // An unknown column is 1006, also under the field.
@@ -340,7 +304,7 @@ fn an_invalid_where_clause_shows_its_error_under_the_field_and_keeps_the_filter(
 
 #[test]
 fn scrolling_to_the_end_loads_only_nearby_pages_and_the_cache_stays_bounded() {
-    let rig = Rig::new(3000);
+    let rig = Rig::with_generated_users(3000);
     let mut harness = harness(UsersState::new(&rig, ADMIN, &["email", "name"]));
     for row in (0..3003).step_by(250).chain([3002]) {
         harness.state_mut().view.scroll_to_row(row);
@@ -366,7 +330,7 @@ fn scrolling_to_the_end_loads_only_nearby_pages_and_the_cache_stays_bounded() {
 
 #[test]
 fn a_failure_shows_in_the_view_and_keeps_the_filter_the_rows_and_the_scroll_position() {
-    let rig = Rig::new(3000);
+    let rig = Rig::with_generated_users(3000);
     let mut harness = harness(UsersState::new(&rig, ADMIN, &["email", "name"]));
     harness.get_by_label("Search").click();
     harness.run_steps(2);
@@ -399,7 +363,7 @@ fn a_failure_shows_in_the_view_and_keeps_the_filter_the_rows_and_the_scroll_posi
 
 #[test]
 fn the_column_chooser_adds_a_column_and_asks_to_remember_it() {
-    let rig = Rig::new(0);
+    let rig = Rig::with_generated_users(0);
     let mut harness = harness(UsersState::new(&rig, ADMIN, &["email", "name"]));
     harness.get_by_label("Columns").click();
     harness.run_steps(2);
@@ -418,7 +382,7 @@ fn the_column_chooser_adds_a_column_and_asks_to_remember_it() {
 
 #[test]
 fn a_selected_row_opens_the_read_only_inspector() {
-    let rig = Rig::new(0);
+    let rig = Rig::with_generated_users(0);
     let mut harness = harness(UsersState::new(&rig, ADMIN, &["email", "name"]));
     harness.get_by_label("Alice Liddell").click();
     settle(&mut harness);
@@ -496,7 +460,7 @@ fn files_in(dir: &Path) -> Vec<String> {
 
 #[test]
 fn exporting_a_filtered_set_to_csv_writes_exactly_those_records() {
-    let rig = Rig::new(150);
+    let rig = Rig::with_generated_users(150);
     register_tricky(&rig);
     let token = rig.token(ADMIN);
     let dir = tempfile::tempdir().unwrap();
@@ -539,7 +503,7 @@ fn exporting_a_filtered_set_to_csv_writes_exactly_those_records() {
 
 #[test]
 fn exporting_to_json_writes_an_array_of_the_records_across_pages() {
-    let rig = Rig::new(250);
+    let rig = Rig::with_generated_users(250);
     register_tricky(&rig);
     let token = rig.token(ADMIN);
     let dir = tempfile::tempdir().unwrap();
@@ -599,7 +563,7 @@ fn exporting_to_json_writes_an_array_of_the_records_across_pages() {
 
 #[test]
 fn a_cancelled_export_leaves_no_file() {
-    let rig = Rig::new(3000);
+    let rig = Rig::with_generated_users(3000);
     let token = rig.token(ADMIN);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("users.csv");
@@ -660,7 +624,7 @@ fn a_cancelled_export_leaves_no_file() {
 
 #[test]
 fn a_failed_export_leaves_no_file_and_an_existing_file_untouched() {
-    let rig = Rig::new(0);
+    let rig = Rig::with_generated_users(0);
     let token = rig.token(ADMIN);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("users.csv");
@@ -688,7 +652,7 @@ fn a_failed_export_leaves_no_file_and_an_existing_file_untouched() {
 
 #[test]
 fn without_a_native_dialog_the_view_says_so_and_exports_to_a_typed_path() {
-    let rig = Rig::new(0);
+    let rig = Rig::with_generated_users(0);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("from-view.csv");
     let mut harness = harness(UsersState::new(&rig, ADMIN, &["email", "name"]));
@@ -718,70 +682,21 @@ mod app {
 
     use egui_kittest::Harness;
     use egui_kittest::kittest::Queryable as _;
+    use profile_editor::app::App;
     use profile_editor::app::state::Screen;
-    use profile_editor::app::{App, AppOptions};
-    use profile_editor::cli::{ConnectionArgs, DEMO_API_KEY, DEMO_APP_ID};
     use profile_editor::emulator::EmulatorConfig;
 
-    use crate::helpers::{ADMIN, ALICE, TestEmulator, spawn_emulator_with};
+    use crate::helpers::{ADMIN, ALICE, TestEmulator};
+    use crate::ui_support::{app_sized, custom_args, emulator, step_until, wait_for_text};
 
-    const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
-
-    fn emulator(config: EmulatorConfig) -> (tokio::runtime::Runtime, TestEmulator) {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let emulator = runtime.block_on(spawn_emulator_with(config));
-        (runtime, emulator)
-    }
-
+    /// The app in a 1200×800 window, connected to `emulator`.
     fn app(dir: &Path, emulator: &TestEmulator) -> Harness<'static, App> {
-        let options = AppOptions {
-            connection: ConnectionArgs {
-                server: Some(emulator.emulator.origin()),
-                app_id: Some(DEMO_APP_ID.to_owned()),
-                api_key: Some(DEMO_API_KEY.to_owned()),
-            },
-            settings_dir: dir.join("config"),
-            data_dir: dir.join("data"),
-        };
-        Harness::builder()
-            .with_size([1200.0, 800.0])
-            .build_eframe(|cc| App::new(cc, options).expect("the app starts"))
+        app_sized(dir, custom_args(emulator), [1200.0, 800.0])
     }
 
-    fn step_until(
-        harness: &mut Harness<'static, App>,
-        what: &str,
-        done: impl Fn(&Harness<'static, App>) -> bool,
-    ) {
-        let deadline = Instant::now() + ANSWER_TIMEOUT;
-        loop {
-            harness.step();
-            if done(harness) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; login error {:?}, identity {:?}",
-                harness.state().state().login_error(),
-                harness.query_by_label("Identity").and_then(|n| n.value())
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    fn wait_for_text(harness: &mut Harness<'static, App>, text: &str) {
-        step_until(harness, &format!("{text:?} to appear"), |h| {
-            h.query_all_by_label_contains(text).next().is_some()
-        });
-    }
-
+    /// Unlike `ui_support::type_into`: clicks (not accesskit focus) and lets two frames pass, so the
+    /// field owns the keyboard before the text arrives even when the machine is busy.
     fn type_into(harness: &mut Harness<'static, App>, label: &str, text: &str) {
-        // Click (not accesskit focus) and let two frames pass, so the field owns the keyboard before
-        // the text arrives even when the machine is busy.
         harness.get_by_label(label).click();
         harness.run_steps(2);
         harness.get_by_label(label).type_text(text);
@@ -809,6 +724,16 @@ mod app {
         wait_for_text(harness, &format!("Logged in as {identity}"));
     }
 
+    /// Logs the admin in, switches to the Users view and waits for `count` (e.g. "3 users").
+    fn open_users_as_admin(harness: &mut Harness<'static, App>, count: &str) {
+        log_in(harness, ADMIN);
+        step_until(harness, "the Users switch", |h| {
+            h.query_by_label("Users").is_some()
+        });
+        harness.get_by_label("Users").click();
+        wait_for_text(harness, count);
+    }
+
     #[test]
     fn an_admin_sees_the_users_view_and_a_regular_user_does_not() {
         let (_runtime, emulator) = emulator(EmulatorConfig {
@@ -818,12 +743,7 @@ mod app {
         });
         let dir = tempfile::tempdir().unwrap();
         let mut harness = app(dir.path(), &emulator);
-        log_in(&mut harness, ADMIN);
-        step_until(&mut harness, "the Users switch", |h| {
-            h.query_by_label("Users").is_some()
-        });
-        harness.get_by_label("Users").click();
-        wait_for_text(&mut harness, "253 users");
+        open_users_as_admin(&mut harness, "253 users");
         wait_for_text(&mut harness, "Alice Liddell");
         assert!(harness.state().users().is_showing_users());
         harness.get_by_label("Your profile").click();
@@ -855,12 +775,7 @@ mod app {
         });
         let dir = tempfile::tempdir().unwrap();
         let mut harness = app(dir.path(), &emulator);
-        log_in(&mut harness, ADMIN);
-        step_until(&mut harness, "the Users switch", |h| {
-            h.query_by_label("Users").is_some()
-        });
-        harness.get_by_label("Users").click();
-        wait_for_text(&mut harness, "3 users");
+        open_users_as_admin(&mut harness, "3 users");
         type_into(&mut harness, "Search", "ali");
         // Wait until the filtered count and page have both arrived, so no request is in flight.
         step_until(&mut harness, "the filtered page", |h| {
@@ -896,17 +811,9 @@ mod app {
             ..EmulatorConfig::default()
         });
         let dir = tempfile::tempdir().unwrap();
-        let open_users = |harness: &mut Harness<'static, App>| {
-            log_in(harness, ADMIN);
-            step_until(harness, "the Users switch", |h| {
-                h.query_by_label("Users").is_some()
-            });
-            harness.get_by_label("Users").click();
-            wait_for_text(harness, "3 users");
-        };
         {
             let mut harness = app(dir.path(), &emulator);
-            open_users(&mut harness);
+            open_users_as_admin(&mut harness, "3 users");
             harness.get_by_label("Columns").click();
             harness.run_steps(2);
             harness.get_by_label("age").click();
@@ -919,7 +826,7 @@ mod app {
             });
         }
         let mut harness = app(dir.path(), &emulator);
-        open_users(&mut harness);
+        open_users_as_admin(&mut harness, "3 users");
         let columns = harness.state().users().view().unwrap().columns().to_vec();
         assert!(columns.iter().any(|c| c == "age"), "{columns:?}");
         harness.get_by_label("age");

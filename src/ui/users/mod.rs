@@ -490,6 +490,10 @@ impl UsersView {
                 match self.cache.total() {
                     Some(1) => ui.label("1 user"),
                     Some(total) => ui.label(format!("{total} users")),
+                    // A failed query is not being counted: say so instead of a count that never comes.
+                    None if self.where_error.is_some() || self.error.is_some() => {
+                        ui.label("No count: the query failed")
+                    }
                     None => ui.label("Counting users…"),
                 };
                 if let Some((first, last)) = self.visible_rows {

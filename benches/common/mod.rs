@@ -1,0 +1,52 @@
+//! Setup shared by the benches (included with `#[path = "common/mod.rs"] mod common;`): property
+//! descriptors and records from JSON. Not every bench uses every helper.
+#![allow(dead_code)]
+
+use profile_editor::backendless::wire::PropertyDescriptor;
+use profile_editor::model::UserRecord;
+use serde_json::Value;
+
+/// A described property with no default, regex, relation or key flag.
+pub fn descriptor(name: &str, ty: &str, required: bool, identity: bool) -> PropertyDescriptor {
+    PropertyDescriptor {
+        name: name.to_owned(),
+        required,
+        data_type: ty.to_owned(),
+        default_value: Value::Null,
+        identity: Some(identity),
+        related_table: None,
+        custom_regex: None,
+        auto_load: None,
+        is_primary_key: None,
+    }
+}
+
+/// The record whose JSON object is `value`.
+pub fn record(value: Value) -> UserRecord {
+    let Value::Object(map) = value else {
+        panic!("a record is an object")
+    };
+    UserRecord::from_json(map).expect("record has an objectId")
+}
+
+/// One whole headless frame at 1280×900: layout of what `draw` puts in the central panel, then
+/// tessellation of the shapes. Returns what `draw` returned.
+pub fn frame<R>(ctx: &egui::Context, mut draw: impl FnMut(&mut egui::Ui) -> R) -> R {
+    let input = egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(
+            egui::Pos2::ZERO,
+            egui::vec2(1280.0, 900.0),
+        )),
+        ..Default::default()
+    };
+    let mut result = None;
+    let mut output = ctx.run_ui(input, |ui| {
+        egui::CentralPanel::default().show(ui, |ui| {
+            result = Some(draw(ui));
+        });
+    });
+    // No painter uploads the font atlas here; epaint asserts that texture updates are handled.
+    output.textures_delta.clear();
+    std::hint::black_box(ctx.tessellate(output.shapes, output.pixels_per_point));
+    result.expect("the central panel is always drawn")
+}
