@@ -3,7 +3,6 @@
 //! a frame that scrolls 40 rows further each time (pages answered at once). Run with
 //! `cargo bench --bench users_table`.
 
-
 use criterion::{Criterion, criterion_group, criterion_main};
 use profile_editor::admin::PAGE_SIZE;
 use profile_editor::model::{Schema, UserRecord};

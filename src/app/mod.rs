@@ -191,6 +191,7 @@ impl App {
                     self.users = users::UsersScreen::default();
                 }
                 Effect::Users(answer) => self.users.answer(answer),
+                Effect::Resumed => self.users.resumed(),
                 Effect::RetrySave => {
                     let action = self.editor.as_mut().and_then(EditorView::retry_action);
                     self.send_save(action);
@@ -454,23 +455,46 @@ impl App {
         }
     }
 
-    /// The session ended with the editor open: the editor stays in view (inactive) with its pending edits,
-    /// and the login form opens over it. The same user logging in gets the editor back and the interrupted
-    /// save is retried once; anyone else gets a clean editor (the edits stay in the first user's draft).
-    fn relogin_ui(&mut self, ui: &mut egui::Ui) {
-        if let Some(editor) = &mut self.editor {
-            editor.inactive_ui(ui);
+    /// The view of the session: the admin's Users browser or the editor. Inactive under the re-login
+    /// prompt: it shows as it was (edits, filter, rows, scroll position), nothing reacts, nothing is sent.
+    fn session_view_ui(&mut self, ui: &mut egui::Ui, active: bool) {
+        match (self.users.is_showing_users(), active) {
+            (true, true) => self.users_ui(ui),
+            (true, false) => self.users.inactive_ui(ui),
+            (false, true) => self.editor_ui(ui),
+            (false, false) => {
+                if let Some(editor) = &mut self.editor {
+                    editor.inactive_ui(ui);
+                }
+            }
         }
+    }
+
+    /// The session ended with the editor or the Users browser open: that view stays (inactive) with its
+    /// state, and the login form opens over it. The same user logging in gets it back, and what failed is
+    /// sent again (the interrupted save once, the browser's failed count and pages); anyone else gets a
+    /// clean start (the edits stay in the first user's draft).
+    fn relogin_ui(&mut self, ui: &mut egui::Ui) {
+        self.session_view_ui(ui, false);
+        let pending = self
+            .editor
+            .as_ref()
+            .is_some_and(EditorView::has_pending_edits);
+        let (leave_label, leave_hint) = if pending {
+            (
+                "Discard changes and leave",
+                "Drop the unsaved changes and go to the login screen",
+            )
+        } else {
+            ("Leave", "Go to the login screen")
+        };
         let mut leave = false;
         egui::Modal::new(egui::Id::unique("relogin")).show(ui.ctx(), |ui| {
             ui.set_max_width(460.0);
             ui.heading("Log in again");
             self.login_form_ui(ui);
             ui.separator();
-            leave = ui
-                .button("Discard changes and leave")
-                .on_hover_text("Drop the unsaved changes and go to the login screen")
-                .clicked();
+            leave = ui.button(leave_label).on_hover_text(leave_hint).clicked();
         });
         if leave {
             self.drafts.discard();
@@ -627,25 +651,16 @@ impl eframe::App for App {
         if screen == Screen::Login && self.last_screen != Screen::Login {
             self.login.refocus();
         }
-        if screen == Screen::Editor && self.last_screen == Screen::Login {
-            // The same admin logged in again after the session ended: load what failed meanwhile.
-            self.users.resumed();
-        }
         self.last_screen = screen;
         egui::Panel::top("top_bar").show(ui, |ui| self.top_bar_ui(ui));
         egui::CentralPanel::default().show(ui, |ui| match self.state.screen() {
             Screen::Starting => self.starting_ui(ui),
-            // Over the editor only: the Users browser keeps its own flow (the login screen).
-            Screen::Login
-                if self.state.relogin_pending()
-                    && self.editor.is_some()
-                    && !self.users.is_showing_users() =>
-            {
+            // Over whichever view the session ended in (the editor or the Users browser).
+            Screen::Login if self.state.relogin_pending() && self.editor.is_some() => {
                 self.relogin_ui(ui);
             }
             Screen::Login => self.login_ui(ui),
-            Screen::Editor if self.users.is_showing_users() => self.users_ui(ui),
-            Screen::Editor => self.editor_ui(ui),
+            Screen::Editor => self.session_view_ui(ui, true),
         });
         self.confirm_ui(ui);
         if !self.shown_ready && self.state.screen() != Screen::Starting {

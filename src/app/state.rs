@@ -50,6 +50,10 @@ pub enum Effect {
     },
     /// Drop the editor and its edits.
     CloseEditor,
+    /// The same user logged in again after the session ended: the views stay as they were (editor, Users
+    /// browser, whichever was shown) and load again what failed meanwhile (the Users browser's count and
+    /// pages). An interrupted save comes as [`Effect::RetrySave`] right after.
+    Resumed,
     /// The same user logged in again after the session ended during a save: keep the editor and send its
     /// pending save again (`EditorView::retry_action`).
     RetrySave,
@@ -79,8 +83,8 @@ struct Pending {
     logout: Option<RequestId>,
 }
 
-/// The user whose session ended while the editor was open; their editor (and edits) stay until they log in
-/// again, and the interrupted save is then sent again.
+/// The user whose session ended with the editor or the Users browser open; both views (the edits, the
+/// browser's filter and rows) stay until they log in again, and what failed is then sent again.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct EndedSession {
     connection: Connection,
@@ -103,8 +107,12 @@ pub struct AppState {
     pending: Pending,
     /// The logged-in user; `None` on the login screen.
     session: Option<Session>,
-    /// Set when the session ended during editing; cleared by the next login or by logout.
+    /// Set when the session ended under the editor or the Users browser; cleared by the next login or by
+    /// logout.
     ended: Option<EndedSession>,
+    /// The last request id handed out before the current session began: a Users-browser answer to an
+    /// older request was sent with an older token and cannot end this session.
+    session_since: u64,
     /// Why the last login failed; shown under the form. Cleared by the next attempt.
     login_error: Option<String>,
     /// A note above the login form (session ended, logged out with a problem). Cleared by the next login.
@@ -133,6 +141,7 @@ impl AppState {
             pending: Pending::default(),
             session: None,
             ended: None,
+            session_since: 0,
             login_error: None,
             login_notice: None,
             connection_error: None,
@@ -183,12 +192,13 @@ impl AppState {
         self.connection_error.as_deref()
     }
 
-    /// Whether the session ended while the editor was open: the app asks for a login over the kept editor.
+    /// Whether the session ended while the editor or the Users browser was open: the app asks for a login
+    /// over the kept view.
     pub fn relogin_pending(&self) -> bool {
         self.ended.is_some()
     }
 
-    /// The user dropped the editor kept for the ended session: the next login opens a fresh editor.
+    /// The user dropped the views kept for the ended session: the next login opens a fresh editor.
     pub fn forget_ended_session(&mut self) {
         self.ended = None;
     }
@@ -340,13 +350,18 @@ impl AppState {
     /// Moves to the state `event` leads to. Answers to requests that are no longer awaited are ignored.
     pub fn apply(&mut self, event: WorkerEvent) -> Vec<Effect> {
         match event {
-            WorkerEvent::Users { id: _, answer } => {
+            WorkerEvent::Users { id, answer } => {
                 // The Users browser tells its answers apart by query generation; a session that ended under
-                // it takes the editor's path (the re-login prompt, nothing lost).
+                // it takes the editor's path (the re-login prompt, nothing lost). A request sent before the
+                // current session began carried an older token: its failure says nothing about this one,
+                // and what it was for is loaded again with the new token.
                 let mut effects = match answer.api_error() {
-                    Some(error) if error.is_session_ending() => {
+                    Some(error) if error.is_session_ending() && id.0 > self.session_since => {
                         let error = error.clone();
                         self.session_ended(&error, false)
+                    }
+                    Some(error) if error.is_session_ending() && self.session.is_some() => {
+                        vec![Effect::Resumed]
                     }
                     _ => Vec::new(),
                 };
@@ -537,9 +552,11 @@ impl AppState {
         });
         let identity = session.identity.clone();
         self.session = Some(session);
+        self.session_since = self.last_id;
         let mut effects = vec![Effect::ClearPassword];
         match ended {
             Some(ended) if same_user => {
+                effects.push(Effect::Resumed);
                 if ended.retry_save {
                     effects.push(Effect::RetrySave);
                 }
@@ -552,8 +569,8 @@ impl AppState {
         effects
     }
 
-    /// The server no longer accepts the token: back to the login form with a clear message; the editor
-    /// and its edits stay in memory for the same user.
+    /// The server no longer accepts the token: the login form (over the kept view) with a clear message;
+    /// the editor and its edits, and the Users browser, stay in memory for the same user.
     fn session_ended(&mut self, error: &ApiError, retry_save: bool) -> Vec<Effect> {
         let Some(session) = self.session.take() else {
             return Vec::new();
@@ -980,6 +997,7 @@ mod tests {
         end_session_during_save(&mut state);
         let effects = log_in(&mut state, "alice@example.com", session("U1"), "U1");
         assert_eq!(state.screen(), Screen::Editor);
+        assert!(has(&effects, |e| matches!(e, Effect::Resumed)));
         assert!(has(&effects, |e| matches!(e, Effect::RetrySave)));
         assert!(!has(&effects, |e| matches!(
             e,
@@ -995,7 +1013,10 @@ mod tests {
         let effects = log_in(&mut state, "bob@example.com", session("U2"), "U2");
         assert!(has(&effects, |e| matches!(e, Effect::CloseEditor)));
         assert!(has(&effects, |e| matches!(e, Effect::OpenEditor { .. })));
-        assert!(!has(&effects, |e| matches!(e, Effect::RetrySave)));
+        assert!(!has(&effects, |e| matches!(
+            e,
+            Effect::RetrySave | Effect::Resumed
+        )));
     }
 
     #[test]
@@ -1171,5 +1192,67 @@ mod tests {
         assert!(has(&effects, |e| matches!(e, Effect::FillIdentity(_))));
         assert_eq!(state.screen(), Screen::Login);
         assert!(state.login_notice().unwrap().contains("session has ended"));
+        // The same prompt as for a save: the views are kept for the same user.
+        assert!(state.relogin_pending());
+        assert!(!has(&effects, |e| matches!(e, Effect::CloseEditor)));
+    }
+
+    /// A session-ending answer of the Users browser.
+    fn users_page_failed(id: u64) -> WorkerEvent {
+        WorkerEvent::Users {
+            id: RequestId(id),
+            answer: crate::app::users::UsersAnswer::Page {
+                generation: 1,
+                page: 0,
+                result: Err(session_expired()),
+            },
+        }
+    }
+
+    #[test]
+    fn the_same_admin_after_a_users_browser_session_end_keeps_the_views_and_reloads_what_failed() {
+        let mut state = in_editor();
+        let id = state.next_request_id();
+        state.apply(users_page_failed(id.0));
+        let effects = log_in(&mut state, "alice@example.com", session("U1"), "U1");
+        assert_eq!(state.screen(), Screen::Editor);
+        assert!(has(&effects, |e| matches!(e, Effect::Resumed)));
+        assert!(!has(&effects, |e| matches!(
+            e,
+            Effect::RetrySave | Effect::OpenEditor { .. } | Effect::CloseEditor
+        )));
+        assert!(!state.relogin_pending());
+    }
+
+    #[test]
+    fn another_user_after_a_users_browser_session_end_gets_a_fresh_start() {
+        let mut state = in_editor();
+        let id = state.next_request_id();
+        state.apply(users_page_failed(id.0));
+        let effects = log_in(&mut state, "bob@example.com", session("U2"), "U2");
+        assert!(has(&effects, |e| matches!(e, Effect::CloseEditor)));
+        assert!(has(&effects, |e| matches!(e, Effect::OpenEditor { .. })));
+        assert!(!has(&effects, |e| matches!(e, Effect::Resumed)));
+    }
+
+    #[test]
+    fn a_late_users_answer_sent_with_the_old_token_does_not_end_the_new_session() {
+        let mut state = in_editor();
+        let count = state.next_request_id();
+        let page = state.next_request_id();
+        state.apply(users_page_failed(count.0));
+        log_in(&mut state, "alice@example.com", session("U1"), "U1");
+        // The page request went out with the revoked token and answers only now.
+        let effects = state.apply(users_page_failed(page.0));
+        assert!(
+            matches!(effects[..], [Effect::Users(_), Effect::Resumed]),
+            "the view learns it, then loads it again: {effects:?}"
+        );
+        assert_eq!(state.screen(), Screen::Editor);
+        assert!(!state.relogin_pending());
+        // A request of the new session that finds it ended still asks to log in again.
+        let fresh = state.next_request_id();
+        state.apply(users_page_failed(fresh.0));
+        assert_eq!(state.screen(), Screen::Login);
     }
 }

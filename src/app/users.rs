@@ -271,6 +271,13 @@ impl UsersScreen {
         }
     }
 
+    /// Draws the browser inactive, as it was (under the re-login prompt); nothing is asked for.
+    pub fn inactive_ui(&mut self, ui: &mut egui::Ui) {
+        if let Some(view) = &mut self.view {
+            view.inactive_ui(ui);
+        }
+    }
+
     /// "Your profile" / "Users" switch, drawn only for admins.
     pub fn switch_ui(&mut self, ui: &mut egui::Ui) {
         if !self.is_admin {

@@ -767,18 +767,16 @@ mod app {
         assert!(harness.state().users().view().is_none());
     }
 
-    #[test]
-    fn a_session_that_ends_in_the_users_view_asks_to_log_in_again_and_keeps_the_filter() {
-        let (_runtime, emulator) = emulator(EmulatorConfig {
-            demo: true,
-            ..EmulatorConfig::default()
-        });
-        let dir = tempfile::tempdir().unwrap();
-        let mut harness = app(dir.path(), &emulator);
-        open_users_as_admin(&mut harness, "3 users");
-        type_into(&mut harness, "Search", "ali");
+    /// Opens the Users view as the admin, filters it to one row ("ali"), then lets the server forget the
+    /// session and clicks the "name" header: the sort's requests find the session ended.
+    fn end_the_session_in_a_filtered_users_view(
+        harness: &mut Harness<'static, App>,
+        emulator: &TestEmulator,
+    ) {
+        open_users_as_admin(harness, "3 users");
+        type_into(harness, "Search", "ali");
         // Wait until the filtered count and page have both arrived, so no request is in flight.
-        step_until(&mut harness, "the filtered page", |h| {
+        step_until(harness, "the filtered page", |h| {
             h.state().users().view().is_some_and(|v| {
                 v.cache().total() == Some(1)
                     && v.cache().cached_rows() == 1
@@ -789,19 +787,95 @@ mod app {
         // a sort — fails with a session end.
         emulator.emulator.admin().revoke_tokens(ADMIN.0).unwrap();
         harness.get_by_label("name").click();
-        step_until(&mut harness, "the re-login prompt", |h| {
+        step_until(harness, "the session end", |h| {
             h.state().state().screen() == Screen::Login
         });
-        let notice = harness.state().state().login_notice().unwrap().to_owned();
-        assert!(notice.contains("session has ended"), "{notice}");
+    }
+
+    #[test]
+    fn a_session_that_ends_in_the_users_view_asks_to_log_in_again_and_keeps_the_filter() {
+        let (_runtime, emulator) = emulator(EmulatorConfig {
+            demo: true,
+            ..EmulatorConfig::default()
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let mut harness = app(dir.path(), &emulator);
+        end_the_session_in_a_filtered_users_view(&mut harness, &emulator);
+        // The editor's re-login prompt opens over the Users view, which stays in view with its filter,
+        // its sort and the row it had loaded; the full login screen does not come back.
+        wait_for_text(&mut harness, "Log in again");
+        wait_for_text(&mut harness, "Your session has ended");
+        assert!(harness.state().state().relogin_pending());
+        assert!(harness.state().users().is_showing_users());
+        assert_eq!(
+            harness.get_by_label("Search").value().as_deref(),
+            Some("ali")
+        );
+        harness.get_by_label("name ^");
+        let generation = harness.state().users().view().unwrap().cache().generation();
+        assert!(
+            harness
+                .query_by_label("Log in to edit your Backendless user profile.")
+                .is_none(),
+            "the login screen came back instead of the prompt"
+        );
         log_in(&mut harness, ADMIN);
         // Same admin again: the Users view is back with its filter and sort, and loads what failed.
         assert!(harness.state().users().is_showing_users());
         let view = harness.state().users().view().unwrap();
         assert_eq!(view.query().quick, "ali");
         assert_eq!(view.query().sort_by()[0], "name asc");
+        assert_eq!(
+            view.cache().generation(),
+            generation,
+            "the same view, not a new one"
+        );
         wait_for_text(&mut harness, "1 user");
         wait_for_text(&mut harness, "Alice Liddell");
+        step_until(&mut harness, "the reloaded page", |h| {
+            h.state()
+                .users()
+                .view()
+                .is_some_and(|v| v.error().is_none() && v.cache().cached_rows() == 1)
+        });
+        assert!(harness.query_by_label("Log in again").is_none());
+    }
+
+    #[test]
+    fn another_user_logging_in_after_a_users_view_session_end_gets_a_clean_start() {
+        let (_runtime, emulator) = emulator(EmulatorConfig {
+            demo: true,
+            ..EmulatorConfig::default()
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let mut harness = app(dir.path(), &emulator);
+        end_the_session_in_a_filtered_users_view(&mut harness, &emulator);
+        wait_for_text(&mut harness, "Log in again");
+        // Alice (no Admin role) logs in over the prompt: no Users view, nothing of the admin's filter.
+        log_in(&mut harness, ALICE);
+        assert!(!harness.state().state().relogin_pending());
+        let until = Instant::now() + Duration::from_millis(500);
+        while Instant::now() < until {
+            harness.step();
+            assert!(
+                harness.query_by_label("Users").is_none(),
+                "a regular user sees Users"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(!harness.state().users().is_showing_users());
+        assert!(harness.state().users().view().is_none());
+        assert!(harness.query_by_label("Search").is_none());
+        assert_eq!(
+            harness
+                .state()
+                .editor()
+                .unwrap()
+                .session()
+                .original()
+                .object_id(),
+            harness.state().state().session().unwrap().object_id
+        );
     }
 
     #[test]

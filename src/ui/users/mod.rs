@@ -321,6 +321,24 @@ impl UsersView {
 
     /// Draws the browser; returns one action per frame (more follow on the next frames).
     pub fn ui(&mut self, ui: &mut egui::Ui) -> Option<UsersAction> {
+        self.draw(ui);
+        self.queue_loads();
+        let action = self.outbox.pop_front();
+        if !self.outbox.is_empty() {
+            ui.ctx().request_repaint();
+        }
+        action
+    }
+
+    /// Draws the browser inactive (under the re-login prompt): the filter, the sort, the rows loaded and
+    /// the scroll position show as they were; nothing reacts and nothing is asked for (actions already
+    /// queued wait for the next [`UsersView::ui`]).
+    pub fn inactive_ui(&mut self, ui: &mut egui::Ui) {
+        ui.disable();
+        self.draw(ui);
+    }
+
+    fn draw(&mut self, ui: &mut egui::Ui) {
         self.filter_ui(ui);
         self.export_ui(ui);
         if let Some(error) = self.error.clone() {
@@ -336,12 +354,6 @@ impl UsersView {
         }
         self.footer_ui(ui);
         self.table_ui(ui);
-        self.queue_loads();
-        let action = self.outbox.pop_front();
-        if !self.outbox.is_empty() {
-            ui.ctx().request_repaint();
-        }
-        action
     }
 
     fn filter_ui(&mut self, ui: &mut egui::Ui) {
