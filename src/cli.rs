@@ -97,6 +97,22 @@ impl OnOff {
     }
 }
 
+/// A flag-parsing error as one line: clap's message without its `error: ` prefix, usage and tips.
+pub fn one_line(error: &clap::Error) -> String {
+    let rendered = error.render().to_string();
+    let message: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .take_while(|line| !line.starts_with("Usage:") && !line.starts_with("For more information"))
+        .filter(|line| !line.is_empty() && !line.starts_with("tip:"))
+        .collect();
+    let message = message.join(" ");
+    message
+        .strip_prefix("error: ")
+        .unwrap_or(&message)
+        .to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,5 +146,20 @@ mod tests {
             Cli::try_parse_from(["profile-editor", "serve", "--memory", "--data", "/tmp/x"])
                 .is_err()
         );
+    }
+
+    #[test]
+    fn a_flag_error_reads_as_one_line() {
+        let error =
+            Cli::try_parse_from(["profile-editor", "serve", "--listen", "nonsense"]).unwrap_err();
+        let line = one_line(&error);
+        assert!(
+            line.contains("--listen") && !line.starts_with("error"),
+            "{line}"
+        );
+        let error =
+            Cli::try_parse_from(["profile-editor", "serve", "--demo-users", "3"]).unwrap_err();
+        let line = one_line(&error);
+        assert!(line.contains("--demo") && !line.contains('\n'), "{line}");
     }
 }

@@ -208,7 +208,11 @@ fn bad_flags_fail_with_a_reason() {
         &["--demo-users", "-3", "--demo"],
     ] {
         let stderr = serve_fails(args);
-        assert!(stderr.contains("error"), "{args:?}: {stderr:?}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr:?}");
+        assert!(
+            stderr.starts_with("profile-editor: "),
+            "{args:?}: {stderr:?}"
+        );
     }
 }
 
