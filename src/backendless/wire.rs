@@ -2,6 +2,19 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Keys of a Users record that the server owns: never written by an update (official SDKs send whole objects
+/// back, so the server ignores them), shown read-only by the editor.
+pub const SYSTEM_KEYS: [&str; 8] = [
+    "objectId",
+    "created",
+    "updated",
+    "ownerId",
+    "___class",
+    "user-token",
+    "lastLogin",
+    "userStatus",
+];
+
 /// A Backendless error body: `{"code": <number>, "message": "<text>", "errorData": {}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -15,16 +15,7 @@ pub const IDENTITY: &str = "email";
 pub const PASSWORD: &str = "password";
 
 /// Keys an update body may carry that are never written (official SDKs send whole objects back).
-pub const IGNORED_UPDATE_KEYS: [&str; 8] = [
-    "objectId",
-    "created",
-    "updated",
-    "ownerId",
-    "___class",
-    "user-token",
-    "lastLogin",
-    "userStatus",
-];
+pub const IGNORED_UPDATE_KEYS: [&str; 8] = crate::backendless::wire::SYSTEM_KEYS;
 
 /// A Backendless column type the emulator stores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

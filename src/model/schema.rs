@@ -11,16 +11,7 @@ use crate::backendless::wire::PropertyDescriptor;
 /// Properties the server owns: shown read-only, never sent in an update.
 ///
 /// `password` is not here: it is write-only. `blUserLocale` is not here either: it is an ordinary STRING.
-pub const SYSTEM_PROPERTIES: &[&str] = &[
-    "objectId",
-    "created",
-    "updated",
-    "ownerId",
-    "___class",
-    "user-token",
-    "lastLogin",
-    "userStatus",
-];
+pub const SYSTEM_PROPERTIES: &[&str] = &crate::backendless::wire::SYSTEM_KEYS;
 
 /// The name of the write-only password property.
 pub const PASSWORD: &str = "password";
