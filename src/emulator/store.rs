@@ -770,7 +770,16 @@ impl Store {
         let (condition, mut params) = condition_sql(&caller, query.where_sql.as_ref());
         let names: Vec<String> = query.columns.iter().map(|c| quote_ident(&c.name)).collect();
         let mut order = query.order_by.clone();
-        order.push("rowid ASC".to_owned());
+        // A total order keeps paging stable. Sorting on a unique column already gives one; adding `rowid`
+        // behind it would only make SQLite's planner give up the index and sort the whole table.
+        let unique = [quote_ident("objectId"), quote_ident(IDENTITY)];
+        if !order.iter().any(|term| {
+            unique
+                .iter()
+                .any(|column| term.starts_with(column.as_str()))
+        }) {
+            order.push("rowid ASC".to_owned());
+        }
         let sql = format!(
             "SELECT {} FROM Users WHERE {condition} ORDER BY {} LIMIT ? OFFSET ?",
             names.join(", "),
