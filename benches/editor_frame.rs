@@ -4,7 +4,6 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use profile_editor::backendless::wire::PropertyDescriptor;
 use profile_editor::model::{Schema, UserRecord};
 use profile_editor::ui::editor::EditorView;
 use serde_json::{Value, json};
@@ -16,34 +15,9 @@ use common::{descriptor, record};
 /// Number of custom properties of the wide user.
 const WIDE_PROPERTIES: usize = 500;
 
-/// The system columns every Users table has.
-fn system_descriptors() -> Vec<PropertyDescriptor> {
-    vec![
-        descriptor("objectId", "STRING_ID", false, false),
-        descriptor("created", "DATETIME", false, false),
-        descriptor("updated", "DATETIME", false, false),
-        descriptor("ownerId", "STRING", false, false),
-        descriptor("lastLogin", "DATETIME", false, false),
-        descriptor("userStatus", "STRING", false, false),
-        descriptor("blUserLocale", "STRING", false, false),
-        descriptor("email", "STRING", true, true),
-        descriptor("password", "STRING", true, false),
-        descriptor("name", "STRING", true, false),
-    ]
-}
-
 /// Alice of the demo data (CONTRACT.md §2).
 fn demo_user() -> (Schema, UserRecord) {
-    let mut descriptors = system_descriptors();
-    descriptors.extend([
-        descriptor("phoneNumber", "STRING", false, false),
-        descriptor("address", "STRING", false, false),
-        descriptor("age", "INT", false, false),
-        descriptor("birthday", "DATETIME", false, false),
-        descriptor("newsletter", "BOOLEAN", false, false),
-        descriptor("score", "DOUBLE", false, false),
-        descriptor("preferences", "JSON", false, false),
-    ]);
+    let descriptors = common::demo_descriptors();
     let user = record(json!({
         "objectId": "A11CE000-0000-4000-8000-000000000001", "___class": "Users",
         "created": 1_700_000_000_000_i64, "updated": null, "ownerId": "A11CE000-0000-4000-8000-000000000001",
@@ -57,7 +31,7 @@ fn demo_user() -> (Schema, UserRecord) {
 
 /// A user with 500 custom properties of every editable type.
 fn wide_user() -> (Schema, UserRecord) {
-    let mut descriptors = system_descriptors();
+    let mut descriptors = common::system_descriptors();
     let mut user = json!({
         "objectId": "W1DE0000-0000-4000-8000-000000000001", "___class": "Users",
         "created": 1_700_000_000_000_i64, "updated": null, "ownerId": "W1DE0000-0000-4000-8000-000000000001",

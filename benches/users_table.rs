@@ -11,29 +11,14 @@ use serde_json::json;
 
 #[path = "common/mod.rs"]
 mod common;
-use common::{descriptor, record};
+use common::record;
 
 /// Users in the table, as with `serve --demo --demo-users 100000`.
 const TOTAL: u64 = 100_000;
 
 /// The demo schema of CONTRACT.md §2.
 fn schema() -> Schema {
-    Schema::from_descriptors(vec![
-        descriptor("objectId", "STRING_ID", false, false),
-        descriptor("created", "DATETIME", false, false),
-        descriptor("updated", "DATETIME", false, false),
-        descriptor("ownerId", "STRING", false, false),
-        descriptor("email", "STRING", false, true),
-        descriptor("password", "STRING", false, false),
-        descriptor("name", "STRING", false, false),
-        descriptor("phoneNumber", "STRING", false, false),
-        descriptor("address", "STRING", false, false),
-        descriptor("age", "INT", false, false),
-        descriptor("birthday", "DATETIME", false, false),
-        descriptor("newsletter", "BOOLEAN", false, false),
-        descriptor("score", "DOUBLE", false, false),
-        descriptor("preferences", "JSON", false, false),
-    ])
+    Schema::from_descriptors(common::demo_descriptors())
 }
 
 /// Page `page`: records shaped like the emulator's generated users.

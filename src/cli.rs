@@ -10,6 +10,11 @@ pub const DEMO_APP_ID: &str = "D3A0C0DE-0000-4000-8000-000000000001";
 /// The demo REST API key of the Local demo and of `serve` by default.
 pub const DEMO_API_KEY: &str = "D3A0C0DE-0000-4000-8000-000000000002";
 
+/// The OS directories of the app (config, data); `serve --data` defaults to `emulator/` in the data dir.
+pub fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("dev", "profile-editor", "Profile Editor")
+}
+
 /// `profile-editor`: edit your Backendless user profile.
 #[derive(Debug, Parser)]
 #[command(name = "profile-editor", version, about)]

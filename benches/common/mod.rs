@@ -21,6 +21,37 @@ pub fn descriptor(name: &str, ty: &str, required: bool, identity: bool) -> Prope
     }
 }
 
+/// The system columns plus `email` (identity), `password` and `name` of the demo `Users` table.
+pub fn system_descriptors() -> Vec<PropertyDescriptor> {
+    vec![
+        descriptor("objectId", "STRING_ID", false, false),
+        descriptor("created", "DATETIME", false, false),
+        descriptor("updated", "DATETIME", false, false),
+        descriptor("ownerId", "STRING", false, false),
+        descriptor("lastLogin", "DATETIME", false, false),
+        descriptor("userStatus", "STRING", false, false),
+        descriptor("blUserLocale", "STRING", false, false),
+        descriptor("email", "STRING", true, true),
+        descriptor("password", "STRING", true, false),
+        descriptor("name", "STRING", true, false),
+    ]
+}
+
+/// The demo schema of CONTRACT.md §2: the system columns and the demo properties.
+pub fn demo_descriptors() -> Vec<PropertyDescriptor> {
+    let mut descriptors = system_descriptors();
+    descriptors.extend([
+        descriptor("phoneNumber", "STRING", false, false),
+        descriptor("address", "STRING", false, false),
+        descriptor("age", "INT", false, false),
+        descriptor("birthday", "DATETIME", false, false),
+        descriptor("newsletter", "BOOLEAN", false, false),
+        descriptor("score", "DOUBLE", false, false),
+        descriptor("preferences", "JSON", false, false),
+    ]);
+    descriptors
+}
+
 /// The record whose JSON object is `value`.
 pub fn record(value: Value) -> UserRecord {
     let Value::Object(map) = value else {

@@ -47,8 +47,7 @@ pub struct AppOptions {
 impl AppOptions {
     /// The OS config and data dirs of the app (via `directories`), with `connection` preselected.
     pub fn from_os_dirs(connection: ConnectionArgs) -> anyhow::Result<Self> {
-        let dirs = directories::ProjectDirs::from("dev", "profile-editor", "Profile Editor")
-            .context("cannot find the user's home directory")?;
+        let dirs = crate::cli::project_dirs().context("cannot find the user's home directory")?;
         Ok(Self {
             connection,
             settings_dir: dirs.config_dir().to_owned(),

@@ -113,8 +113,7 @@ impl EmulatorConfig {
 
     /// `<OS data dir of the app>/emulator`, e.g. `~/.local/share/profile-editor/emulator` on Linux.
     pub fn default_data_dir() -> Option<PathBuf> {
-        directories::ProjectDirs::from("dev", "profile-editor", "Profile Editor")
-            .map(|dirs| dirs.data_dir().join("emulator"))
+        crate::cli::project_dirs().map(|dirs| dirs.data_dir().join("emulator"))
     }
 }
 
