@@ -1,6 +1,9 @@
 //! `loadgen`: load generator for the emulator. Measures, on loopback with durable storage (a temporary
 //! `--data` directory): time to create the demo users, authenticated `PUT users/{id}` throughput and p50/p99
 //! latency with 1 and 32 concurrent clients, and the latency of a 100-row `find` page with a `where` clause.
+//! First, on a fresh in-memory emulator, the process's peak memory (Linux `VmHWM`, reset just before) during
+//! a burst of 100 concurrent logins (`--login-burst N`; `--only-login-burst` measures just that). Last, the p99
+//! of another user's reads while an admin's `find` keeps running into the 2 s query deadline.
 //!
 //! Run: `cargo run --release --bin loadgen` (add `-- --help` for options). Prints a plain-text report.
 #![allow(clippy::print_stdout)]
@@ -29,6 +32,78 @@ struct Args {
     /// How many find pages to time.
     #[arg(long, default_value_t = 200)]
     find_requests: usize,
+    /// Concurrent logins whose peak memory is measured (0: skip).
+    #[arg(long, default_value_t = 100)]
+    login_burst: usize,
+    /// Measure only the login burst.
+    #[arg(long)]
+    only_login_burst: bool,
+    /// Another user's reads timed while an admin's query runs into the 2 s deadline over and over (0: skip).
+    #[arg(long, default_value_t = 200)]
+    long_query_reads: usize,
+}
+
+/// A `/proc/self/status` figure in MiB (`VmRSS`, `VmHWM`), if this is Linux.
+fn memory_mib(field: &str) -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}:")))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    Some(kib / 1024.0)
+}
+
+/// Peak memory of this process (server and client) while `logins` clients log in at once on a fresh
+/// in-memory emulator. `VmHWM` is reset first (Linux `clear_refs` 5), so earlier work does not count.
+fn login_burst(
+    server_rt: &tokio::runtime::Runtime,
+    client_rt: &tokio::runtime::Runtime,
+    logins: usize,
+) -> anyhow::Result<()> {
+    let config = EmulatorConfig {
+        demo: true,
+        ..EmulatorConfig::default()
+    };
+    let emulator = server_rt.block_on(RunningEmulator::start(config, "127.0.0.1:0".parse()?))?;
+    let base_url = emulator.base_url();
+    let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+    let before = memory_mib("VmRSS");
+    let started = Instant::now();
+    client_rt.block_on(async {
+        let http = reqwest::Client::new();
+        let tasks: Vec<_> = (0..logins)
+            .map(|_| {
+                let (http, base_url) = (http.clone(), base_url.clone());
+                tokio::spawn(async move {
+                    login(&http, &base_url, "alice@example.com", "alice-pass-1").await
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await??;
+        }
+        anyhow::Ok(())
+    })?;
+    let elapsed = started.elapsed();
+    let (peak, after) = (memory_mib("VmHWM"), memory_mib("VmRSS"));
+    let show = |v: Option<f64>| v.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.0} MiB"));
+    println!(
+        "{logins} concurrent logins: {:.2} s; process RSS before {}, peak {}{}, after {} (target: peak under 400 MB)",
+        elapsed.as_secs_f64(),
+        show(before),
+        show(peak),
+        if reset {
+            ""
+        } else {
+            " (peak not reset: includes earlier work)"
+        },
+        show(after),
+    );
+    server_rt.block_on(emulator.shutdown());
+    Ok(())
 }
 
 /// Latency percentiles of a sorted sample.
@@ -159,6 +234,93 @@ async fn find_run(
     Ok(latencies)
 }
 
+/// Big `notes` values on this many generated users make the long query slow (~6.5e7 `LIKE` steps per user).
+const LONG_QUERY_USERS: usize = 50;
+
+/// While an admin's `find` keeps running into the query deadline, another user (Alice) reads her own record
+/// and runs a one-row find; returns the sorted latencies of those reads and how many long queries were stopped
+/// (each must end with the deadline's 1017 answer).
+async fn reads_during_long_query(
+    base_url: &str,
+    admin: &str,
+    reads: usize,
+) -> anyhow::Result<(Vec<Duration>, usize)> {
+    let http = reqwest::Client::new();
+    let page: Value = http
+        .post(format!("{base_url}/data/Users/find"))
+        .header("user-token", admin)
+        .json(&json!({"where": "email LIKE 'user%'", "pageSize": LONG_QUERY_USERS}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let notes = "a".repeat(65_000);
+    for user in page.as_array().context("a page of users")? {
+        let id = user["objectId"].as_str().context("objectId")?;
+        let response = http
+            .put(format!("{base_url}/users/{id}"))
+            .header("user-token", admin)
+            .json(&json!({"notes": notes}))
+            .send()
+            .await?;
+        anyhow::ensure!(
+            response.status().is_success(),
+            "notes not set: {}",
+            response.status()
+        );
+    }
+    let slow = json!({"where": format!("notes LIKE '%{}b%'", "a".repeat(997)), "pageSize": 100});
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let long_queries = {
+        let (http, url, admin, stop) = (
+            http.clone(),
+            format!("{base_url}/data/Users/find"),
+            admin.to_owned(),
+            stop.clone(),
+        );
+        tokio::spawn(async move {
+            let mut ended = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let response = http
+                    .post(&url)
+                    .header("user-token", &admin)
+                    .json(&slow)
+                    .send()
+                    .await?;
+                let fault: Value = response.json().await?;
+                anyhow::ensure!(
+                    fault["code"] == 1017,
+                    "the long query was not stopped at the deadline: {fault}"
+                );
+                ended += 1;
+            }
+            anyhow::Ok(ended)
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (alice, alice_id) = login(&http, base_url, "alice@example.com", "alice-pass-1").await?;
+    let mut latencies = Vec::with_capacity(reads);
+    for n in 0..reads {
+        let sent = Instant::now();
+        let request = if n % 2 == 0 {
+            http.get(format!("{base_url}/data/Users/{alice_id}"))
+        } else {
+            http.post(format!("{base_url}/data/Users/find"))
+                .json(&json!({"where": "age > 1", "pageSize": 1}))
+        };
+        let response = request.header("user-token", &alice).send().await?;
+        let status = response.status();
+        let _ = response.bytes().await?;
+        latencies.push(sent.elapsed());
+        anyhow::ensure!(status.is_success(), "read failed: {status}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let ended = long_queries.await??;
+    latencies.sort_unstable();
+    Ok((latencies, ended))
+}
+
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let profile = if cfg!(debug_assertions) {
@@ -184,6 +346,13 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .thread_name("loadgen")
         .build()?;
+
+    if args.login_burst > 0 {
+        login_burst(&server_rt, &client_rt, args.login_burst)?;
+    }
+    if args.only_login_burst {
+        return Ok(());
+    }
 
     let config = EmulatorConfig {
         storage: Storage::Dir(dir.0.clone()),
@@ -228,6 +397,18 @@ fn main() -> anyhow::Result<()> {
             println!(
                 "find 100-row page, where + {label}, over {} users: p50 {}, p99 {}, max {}",
                 args.users + 3,
+                ms(percentile(&latencies, 50.0)),
+                ms(percentile(&latencies, 99.0)),
+                ms(percentile(&latencies, 100.0)),
+            );
+        }
+        if args.long_query_reads > 0 {
+            let (latencies, ended) =
+                reads_during_long_query(&base_url, &admin, args.long_query_reads).await?;
+            println!(
+                "another user's GET data/Users/{{own id}} + 1-row find while an admin's query runs into the 2 s deadline \
+                 ({ended} long queries stopped at the deadline): {} reads, p50 {}, p99 {}, max {} (target: p99 under 50 ms)",
+                latencies.len(),
                 ms(percentile(&latencies, 50.0)),
                 ms(percentile(&latencies, 99.0)),
                 ms(percentile(&latencies, 100.0)),

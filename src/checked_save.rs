@@ -29,7 +29,10 @@ pub async fn save_checked(
     base_updated: Option<i64>,
     changes: &Changeset,
 ) -> Result<SaveOutcome, ApiError> {
-    let current = client.get_user(token, object_id).await?;
+    let current = client
+        .get_user(token, object_id)
+        .await
+        .map_err(own_record_gone)?;
     if current.updated_ms() != base_updated {
         return Ok(SaveOutcome::Conflict(current));
     }
@@ -37,4 +40,31 @@ pub async fn save_checked(
         .update_user(token, object_id, changes)
         .await
         .map(SaveOutcome::Saved)
+}
+
+/// The re-read of one's own record answers 1000 ("no entity with that id") when the account was deleted
+/// meanwhile; what the user needs is 3030's meaning: the account no longer exists. The server's text (an
+/// entity id) is dropped.
+pub(crate) fn own_record_gone(error: ApiError) -> ApiError {
+    match error {
+        ApiError::EntityNotFound { .. } => ApiError::UserNotFound {
+            message: String::new(),
+        },
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_own_record_is_a_deleted_account() {
+        let gone = own_record_gone(ApiError::EntityNotFound {
+            message: "Entity with ID X not found".into(),
+        });
+        assert_eq!(gone.code(), Some(crate::backendless::codes::USER_NOT_FOUND));
+        assert!(!gone.is_retryable());
+        assert_eq!(own_record_gone(ApiError::Timeout), ApiError::Timeout);
+    }
 }

@@ -9,6 +9,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub const DEMO_APP_ID: &str = "D3A0C0DE-0000-4000-8000-000000000001";
 /// The demo REST API key of the Local demo and of `serve` by default.
 pub const DEMO_API_KEY: &str = "D3A0C0DE-0000-4000-8000-000000000002";
+/// The demo CloudCode (server) key of the Local demo and of `serve` by default.
+pub const DEMO_CLOUDCODE_KEY: &str = "D3A0C0DE-0000-4000-8000-000000000003";
 
 /// The OS directories of the app (config, data); `serve --data` defaults to `emulator/` in the data dir.
 pub fn project_dirs() -> Option<directories::ProjectDirs> {
@@ -84,6 +86,44 @@ pub struct ServeArgs {
     /// Sliding inactivity timeout of a user-token, in seconds.
     #[arg(long, default_value_t = 3600, value_name = "S")]
     pub session_timeout_secs: u64,
+    /// The CloudCode (server) key, accepted where the REST API key is; some operations need it.
+    #[arg(long, default_value = DEMO_CLOUDCODE_KEY, value_name = "KEY")]
+    pub cloudcode_key: String,
+    /// What a second login of the same user does: `replace` ends the earlier session, `refuse` fails with
+    /// 3002 while one is alive, `N` allows up to N concurrent sessions (one more fails with 3044).
+    #[arg(long, default_value = "replace", value_parser = Logins::parse, value_name = "replace|refuse|N")]
+    pub logins: Logins,
+    /// Whether `users/register` is open.
+    #[arg(long, value_enum, default_value_t = OnOff::On, value_name = "on|off")]
+    pub registration: OnOff,
+}
+
+/// `serve --logins`: what a new login of a user who already has a live session does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Logins {
+    /// The new login ends the user's earlier sessions (a real app's default).
+    #[default]
+    Replace,
+    /// The new login fails with 3002 while a session of the user is alive.
+    Refuse,
+    /// Up to this many concurrent sessions (at least 1); one more login fails with 3044.
+    Max(u32),
+}
+
+impl Logins {
+    /// Parses `replace`, `refuse` or a whole number of at least 1.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.trim() {
+            "replace" => Ok(Self::Replace),
+            "refuse" => Ok(Self::Refuse),
+            number => match number.parse::<u32>() {
+                Ok(n) if n >= 1 => Ok(Self::Max(n)),
+                _ => Err(format!(
+                    "expected replace, refuse or a number of sessions (1 or more), got {text:?}"
+                )),
+            },
+        }
+    }
 }
 
 /// A setting that is on or off.
@@ -139,6 +179,26 @@ mod tests {
         assert!(args.dynamic_schema.is_on());
         assert_eq!(args.lockout_secs, 900);
         assert_eq!(args.session_timeout_secs, 3600);
+        assert_eq!(args.cloudcode_key, DEMO_CLOUDCODE_KEY);
+        assert_eq!(args.logins, Logins::Replace);
+        assert!(args.registration.is_on());
+    }
+
+    #[test]
+    fn logins_take_replace_refuse_or_a_positive_number() {
+        let parse = |value: &str| {
+            Cli::try_parse_from(["profile-editor", "serve", "--logins", value]).map(|cli| match cli
+                .command
+            {
+                Some(Command::Serve(args)) => args.logins,
+                None => panic!("expected serve"),
+            })
+        };
+        assert_eq!(parse("replace").unwrap(), Logins::Replace);
+        assert_eq!(parse("refuse").unwrap(), Logins::Refuse);
+        assert_eq!(parse("3").unwrap(), Logins::Max(3));
+        assert!(parse("0").is_err());
+        assert!(parse("many").is_err());
     }
 
     #[test]

@@ -310,6 +310,21 @@ impl EditSession {
         self.edit_field(name, |field| field.is_null = is_null);
     }
 
+    /// The user typed `text` into the null field `name`: the text replaces null, as in a spreadsheet. One
+    /// undo step (back to null), which the keystrokes that follow join.
+    pub fn type_into_null(&mut self, name: &str, text: impl Into<String>) {
+        let text = text.into();
+        if self.fields.get(name).is_none_or(|field| !field.is_null) {
+            self.set_text(name, text);
+            return;
+        }
+        self.checkpoint(Some(name));
+        self.edit_field(name, |field| {
+            field.is_null = false;
+            field.text = text;
+        });
+    }
+
     /// Sets `name` to the raw JSON `value` as a pending edit (import, merge). `false` when `name` is not
     /// an editable property or `value` is not of its type (nothing changes then).
     fn set_json(&mut self, name: &str, value: &serde_json::Value) -> bool {
@@ -1150,6 +1165,22 @@ mod tests {
 
     fn keys(changes: &Changeset) -> Vec<&str> {
         changes.keys().collect()
+    }
+
+    #[test]
+    fn typing_into_a_null_field_clears_null_in_one_undo_step() {
+        let mut session = session();
+        assert!(session.field("bio").unwrap().is_null);
+        session.type_into_null("bio", "5");
+        session.set_text("bio", "55");
+        let field = session.field("bio").unwrap();
+        assert!(!field.is_null);
+        assert_eq!(field.text, "55");
+        assert!(session.undo());
+        let field = session.field("bio").unwrap();
+        assert!(field.is_null, "one undo brings null back");
+        assert!(!session.has_pending_edits());
+        assert!(!session.can_undo());
     }
 
     #[test]

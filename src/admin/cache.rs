@@ -1,10 +1,12 @@
 //! The page cache of the Users browser: a bounded LRU of pages of [`PAGE_SIZE`] records, keyed by page
 //! index within one query generation; which pages to request for the visible rows (plus one ahead); which
-//! are on their way. Pure: no I/O. Answers for an older generation (an earlier filter or sort) are ignored.
+//! are on their way, and why a row or page could not be loaded. Pure: no I/O. Answers for an older
+//! generation (an earlier filter or sort) are ignored.
 
 use std::collections::{HashMap, HashSet};
 
 use super::query::PAGE_SIZE;
+use crate::backendless::client::{FindRow, UnreadableRow};
 use crate::model::record::UserRecord;
 
 /// How many pages the view keeps by default (1,600 records): enough for a tall window plus read-ahead.
@@ -17,8 +19,8 @@ pub const MAX_IN_FLIGHT: usize = 4;
 /// One cached page.
 #[derive(Debug)]
 struct CachedPage {
-    /// The records, in server order.
-    rows: Vec<UserRecord>,
+    /// The rows, in server order: a record, or why that one row could not be read.
+    rows: Vec<FindRow>,
     /// When the page was last wanted (a tick of [`PageCache::tick`]); the smallest is evicted first.
     last_used: u64,
 }
@@ -28,9 +30,11 @@ struct CachedPage {
 pub enum RowState<'a> {
     /// The record is here.
     Loaded(&'a UserRecord),
+    /// Its page arrived, but this one row is not a readable record; the page's other rows are fine.
+    Unreadable(&'a UnreadableRow),
     /// Its page is requested and on its way (or about to be requested).
     Loading,
-    /// Loading its page failed; it is asked for again after a retry.
+    /// Loading its page failed ([`PageCache::row_error`] says why); it is asked for again after a retry.
     Failed,
 }
 
@@ -45,8 +49,9 @@ pub struct PageCache {
     pages: HashMap<usize, CachedPage>,
     /// Pages requested and not yet answered.
     pending: HashSet<usize>,
-    /// Pages whose request failed; not requested again until [`PageCache::retry`].
-    failed: HashSet<usize>,
+    /// Pages whose request failed, with the reason shown in their rows; not requested again until
+    /// [`PageCache::retry`].
+    failed: HashMap<usize, String>,
     /// The LRU clock.
     tick: u64,
     /// The row count from `count`, once known.
@@ -67,7 +72,7 @@ impl PageCache {
             capacity: capacity_pages.max(2),
             pages: HashMap::new(),
             pending: HashSet::new(),
-            failed: HashSet::new(),
+            failed: HashMap::new(),
             tick: 0,
             total: None,
         }
@@ -85,6 +90,15 @@ impl PageCache {
         self.pending.clear();
         self.failed.clear();
         self.total = None;
+        self.generation
+    }
+
+    /// Loads the same query again (Refresh): a new generation, every page asked for again, but the last
+    /// count kept until the new one arrives, so that the table keeps its length and its scroll position.
+    pub fn refresh(&mut self) -> u64 {
+        let total = self.total;
+        self.reset();
+        self.total = total;
         self.generation
     }
 
@@ -107,12 +121,25 @@ impl PageCache {
         let page = index / PAGE_SIZE as usize;
         match self.pages.get(&page) {
             Some(cached) => match cached.rows.get(index % PAGE_SIZE as usize) {
-                Some(record) => RowState::Loaded(record),
+                Some(Ok(record)) => RowState::Loaded(record),
+                Some(Err(unreadable)) => RowState::Unreadable(unreadable),
                 // A short page: the table shrank since `count`; the row is gone.
                 None => RowState::Failed,
             },
-            None if self.failed.contains(&page) => RowState::Failed,
+            None if self.failed.contains_key(&page) => RowState::Failed,
             None => RowState::Loading,
+        }
+    }
+
+    /// Why row `index` shows as [`RowState::Failed`]: its page's error, or that the row is gone.
+    pub fn row_error(&self, index: usize) -> Option<&str> {
+        let page = index / PAGE_SIZE as usize;
+        match self.pages.get(&page) {
+            Some(cached) if cached.rows.get(index % PAGE_SIZE as usize).is_none() => {
+                Some("This row is gone: the list is shorter than when it was counted.")
+            }
+            Some(_) => None,
+            None => self.failed.get(&page).map(String::as_str),
         }
     }
 
@@ -136,7 +163,7 @@ impl PageCache {
             if let Some(cached) = self.pages.get_mut(&page) {
                 cached.last_used = self.tick;
             } else if !self.pending.contains(&page)
-                && !self.failed.contains(&page)
+                && !self.failed.contains_key(&page)
                 && self.pending.len() < MAX_IN_FLIGHT
             {
                 self.pending.insert(page);
@@ -148,7 +175,7 @@ impl PageCache {
 
     /// Stores page `page` of `generation`; ignored (false) for another generation. Evicts the least recently
     /// used pages beyond the capacity.
-    pub fn insert(&mut self, generation: u64, page: usize, rows: Vec<UserRecord>) -> bool {
+    pub fn insert(&mut self, generation: u64, page: usize, rows: Vec<FindRow>) -> bool {
         if generation != self.generation {
             return false;
         }
@@ -178,11 +205,12 @@ impl PageCache {
         true
     }
 
-    /// Page `page` of `generation` could not be loaded; it shows as failed until [`PageCache::retry`].
-    pub fn fail(&mut self, generation: u64, page: usize) {
+    /// Page `page` of `generation` could not be loaded (`reason` says why, in the rows); it shows as failed
+    /// until [`PageCache::retry`].
+    pub fn fail(&mut self, generation: u64, page: usize, reason: impl Into<String>) {
         if generation == self.generation {
             self.pending.remove(&page);
-            self.failed.insert(page);
+            self.failed.insert(page, reason.into());
         }
     }
 
@@ -211,19 +239,43 @@ impl PageCache {
 mod tests {
     use super::*;
 
-    fn rows(page: usize, n: usize) -> Vec<UserRecord> {
+    fn rows(page: usize, n: usize) -> Vec<FindRow> {
         (0..n)
             .map(|i| {
                 let id = format!("P{page}R{i}");
-                UserRecord::from_json(
+                Ok(UserRecord::from_json(
                     serde_json::json!({ "objectId": id })
                         .as_object()
                         .unwrap()
                         .clone(),
                 )
-                .unwrap()
+                .unwrap())
             })
             .collect()
+    }
+
+    #[test]
+    fn refresh_asks_for_every_page_again_and_keeps_the_count_until_the_new_one() {
+        let mut cache = PageCache::new(8);
+        let old = cache.generation();
+        assert!(cache.set_total(old, 250));
+        assert_eq!(cache.request_pages(0, 30), [0, 1]);
+        assert!(cache.insert(old, 0, rows(0, 100)));
+        let new = cache.refresh();
+        assert_ne!(new, old);
+        assert_eq!(cache.total(), Some(250), "the table keeps its length");
+        assert_eq!(
+            cache.row(5),
+            RowState::Loading,
+            "the rows are asked for again"
+        );
+        assert!(
+            !cache.insert(old, 1, rows(1, 100)),
+            "answers to the old request are stale"
+        );
+        assert_eq!(cache.request_pages(0, 30), [0, 1]);
+        assert!(cache.set_total(new, 251));
+        assert_eq!(cache.total(), Some(251));
     }
 
     #[test]
@@ -325,10 +377,37 @@ mod tests {
         let mut cache = PageCache::new(4);
         let generation = cache.generation();
         assert_eq!(cache.request_pages(0, 10), [0, 1]);
-        cache.fail(generation, 0);
+        cache.fail(generation, 0, "The server did not answer in time.");
         assert_eq!(cache.row(3), RowState::Failed);
+        assert_eq!(
+            cache.row_error(3),
+            Some("The server did not answer in time.")
+        );
         assert!(cache.request_pages(0, 10).is_empty());
         cache.retry();
         assert_eq!(cache.request_pages(0, 10), [0]);
+    }
+
+    // Issue 9 item 7: one unreadable row must not take its page (or the whole view) down with it.
+    #[test]
+    fn an_unreadable_row_is_that_rows_state_and_its_neighbours_load() {
+        let mut cache = PageCache::new(4);
+        let generation = cache.generation();
+        cache.request_pages(0, 10);
+        let mut page = rows(0, 3);
+        page[1] = Err(UnreadableRow {
+            object_id: Some("BAD".into()),
+            detail: "recursion limit exceeded".into(),
+        });
+        assert!(cache.insert(generation, 0, page));
+        assert!(matches!(cache.row(0), RowState::Loaded(_)));
+        match cache.row(1) {
+            RowState::Unreadable(row) => assert_eq!(row.object_id.as_deref(), Some("BAD")),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(cache.row(2), RowState::Loaded(_)));
+        assert_eq!(cache.row_error(1), None);
+        assert_eq!(cache.row(3), RowState::Failed, "a short page");
+        assert!(cache.row_error(3).is_some());
     }
 }

@@ -1,7 +1,8 @@
 //! Export of the Users browser's current filter and sort to CSV (RFC 4180) or JSON: the writers, and the
 //! async job that pages through the server into a temporary file and renames it into place only when
 //! complete. A cancelled or failed export removes its temporary file, so no half file is ever left under
-//! the chosen name. Takes a path: picking it (the native dialog) is the app's business.
+//! the chosen name. The file is owner-only (0600) and a CSV text cell that a spreadsheet would run as a
+//! formula is written with a leading `'`. Takes a path: picking it (the native dialog) is the app's business.
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -11,12 +12,16 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt as _;
 
 use super::query::{PAGE_SIZE, UsersQuery};
-use crate::backendless::client::{Client, UserToken};
+use crate::backendless::client::{Client, UnreadableRow, UserToken};
 use crate::backendless::error::ApiError;
 use crate::model::record::UserRecord;
+use crate::model::schema::{PropertyType, Schema};
 
 /// How often a running request checks whether the export was cancelled.
 const CANCEL_POLL: Duration = Duration::from_millis(25);
+/// The first characters that make a spreadsheet (Excel, LibreOffice, Google Sheets) read a cell as a
+/// formula or a command (OWASP "CSV injection"); such a text cell gets a leading `'`.
+pub const FORMULA_TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
 /// The file format of an export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -106,6 +111,15 @@ pub enum ExportError {
     /// Sent when the server refused a page or the count, or could not be reached.
     #[error("{0}")]
     Api(#[from] ApiError),
+    /// Sent when a record of the server's answer could not be read; the file is not written rather than
+    /// written without it.
+    #[error("{row} (record {number} of the export); no file was written.")]
+    Unreadable {
+        /// Its position in the export, from 1.
+        number: u64,
+        /// Which record and why.
+        row: UnreadableRow,
+    },
     /// Sent when the file could not be written or renamed.
     #[error("Cannot write the file: {message} ({})", path.display())]
     Io {
@@ -128,13 +142,24 @@ pub struct ExportSummary {
 // ------------------------------------------------------------------------------------------------
 // Writers.
 
-/// The text of a value in a CSV cell: strings as they are, null or missing empty, other JSON as JSON text
-/// (numbers exact, DATETIME as epoch milliseconds, booleans `true`/`false`).
+/// The text of a value in a CSV cell: strings as they are (but [`formula_safe`]), null or missing empty,
+/// other JSON as JSON text (numbers exact, booleans `true`/`false`); [`csv_record`] writes dates as ISO 8601.
 pub fn cell_text(value: Option<&serde_json::Value>) -> Cow<'_, str> {
     match value {
         None | Some(serde_json::Value::Null) => Cow::Borrowed(""),
-        Some(serde_json::Value::String(s)) => Cow::Borrowed(s),
+        Some(serde_json::Value::String(s)) => formula_safe(s),
         Some(other) => Cow::Owned(other.to_string()),
+    }
+}
+
+/// `text` with a leading `'` when it starts with one of [`FORMULA_TRIGGERS`], so that a spreadsheet shows
+/// it as text instead of running it (`=HYPERLINK(…)`, `@SUM(…)`, `+cmd|…`). Numbers are not text cells and
+/// are never changed.
+pub fn formula_safe(text: &str) -> Cow<'_, str> {
+    if text.starts_with(FORMULA_TRIGGERS) {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
     }
 }
 
@@ -158,13 +183,42 @@ pub fn csv_line<'a>(fields: impl IntoIterator<Item = &'a str>) -> String {
     line
 }
 
-/// The CSV line of `record` for `columns`.
-pub fn csv_record(record: &UserRecord, columns: &[String]) -> String {
+/// The CSV line of `record` for `columns`; a column whose flag in `dates` is set holds DATETIME epoch
+/// milliseconds, written as ISO 8601 in UTC ([`iso_utc`]).
+pub fn csv_record(record: &UserRecord, columns: &[String], dates: &[bool]) -> String {
     let cells: Vec<Cow<'_, str>> = columns
         .iter()
-        .map(|column| cell_text(record.get(column)))
+        .enumerate()
+        .map(|(i, column)| {
+            let value = record.get(column);
+            let ms = value.and_then(serde_json::Value::as_i64);
+            match ms.filter(|_| dates.get(i).copied().unwrap_or(false)) {
+                Some(ms) => iso_utc(ms).map_or_else(|| cell_text(value), Cow::Owned),
+                None => cell_text(value),
+            }
+        })
         .collect();
     csv_line(cells.iter().map(AsRef::as_ref))
+}
+
+/// Epoch milliseconds as ISO 8601 in UTC: `2026-12-01T16:18:00Z`, with milliseconds when there are some
+/// (`2026-12-01T16:18:00.250Z`); `None` outside the dates chrono can represent.
+pub fn iso_utc(ms: i64) -> Option<String> {
+    let utc = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)?;
+    let format = if ms.rem_euclid(1000) == 0 {
+        "%Y-%m-%dT%H:%M:%SZ"
+    } else {
+        "%Y-%m-%dT%H:%M:%S%.3fZ"
+    };
+    Some(utc.format(format).to_string())
+}
+
+/// For each of `columns`, whether it is a DATETIME in `schema` (the system dates are, described or not).
+pub fn date_columns(schema: &Schema, columns: &[String]) -> Vec<bool> {
+    columns
+        .iter()
+        .map(|c| schema.type_of(c, &serde_json::Value::Null) == PropertyType::DateTime)
+        .collect()
 }
 
 /// `record` restricted to `columns`, in their order (a missing property is null).
@@ -190,6 +244,8 @@ pub fn json_record(
 struct Writer {
     format: ExportFormat,
     columns: Vec<String>,
+    /// Which columns are DATETIME (ISO 8601 in CSV; JSON keeps Backendless's epoch milliseconds).
+    dates: Vec<bool>,
     /// Records written so far (JSON needs it for the separators).
     written: u64,
 }
@@ -197,14 +253,18 @@ struct Writer {
 impl Writer {
     fn header(&self) -> String {
         match self.format {
-            ExportFormat::Csv => csv_line(self.columns.iter().map(String::as_str)),
+            ExportFormat::Csv => {
+                let names: Vec<Cow<'_, str>> =
+                    self.columns.iter().map(|c| formula_safe(c)).collect();
+                csv_line(names.iter().map(AsRef::as_ref))
+            }
             ExportFormat::Json => "[".to_owned(),
         }
     }
 
     fn record(&mut self, record: &UserRecord) -> String {
         let text = match self.format {
-            ExportFormat::Csv => csv_record(record, &self.columns),
+            ExportFormat::Csv => csv_record(record, &self.columns, &self.dates),
             ExportFormat::Json => {
                 let object = serde_json::Value::Object(json_record(record, &self.columns));
                 let separator = if self.written == 0 { "\n" } else { ",\n" };
@@ -292,13 +352,29 @@ async fn write_all(
     )
     .await??;
     control.total.store(total, Ordering::Relaxed);
-    let file = tokio::fs::File::create(temp)
-        .await
-        .map_err(|e| io_error(temp, &e))?;
+    // CSV writes dates as ISO 8601: which columns are dates is the server's schema's say. A schema that
+    // cannot be read does not stop the export: the system dates (`created`, `updated`, `lastLogin`) are
+    // known without it.
+    let dates = match format {
+        ExportFormat::Csv => {
+            let described =
+                cancellable(control, client.describe_user_class(Some(user_token))).await?;
+            let schema = described.map_or_else(|_| Schema::default(), Schema::from_descriptors);
+            date_columns(&schema, columns)
+        }
+        ExportFormat::Json => Vec::new(),
+    };
+    // A new file (the name is random), owner-only: it holds other people's records.
+    let mut options = tokio::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let file = options.open(temp).await.map_err(|e| io_error(temp, &e))?;
     let mut out = tokio::io::BufWriter::new(file);
     let mut writer = Writer {
         format,
         columns: columns.to_vec(),
+        dates,
         written: 0,
     };
     let write = |e: std::io::Error| io_error(temp, &e);
@@ -311,12 +387,20 @@ async fn write_all(
         }
         let rows = cancellable(
             control,
-            client.find_users(Some(user_token), &query.find_query(page)),
+            client.find_user_rows(Some(user_token), &query.find_query(page)),
         )
         .await??;
         let mut chunk = String::new();
-        for record in &rows {
-            chunk.push_str(&writer.record(record));
+        for row in &rows {
+            match row {
+                Ok(record) => chunk.push_str(&writer.record(record)),
+                Err(row) => {
+                    return Err(ExportError::Unreadable {
+                        number: writer.written + 1,
+                        row: row.clone(),
+                    });
+                }
+            }
         }
         out.write_all(chunk.as_bytes()).await.map_err(write)?;
         control.done.fetch_add(rows.len() as u64, Ordering::Relaxed);
@@ -383,6 +467,40 @@ mod tests {
         UserRecord::from_json(value.as_object().unwrap().clone()).unwrap()
     }
 
+    // Issue 10 item 11: CSV dates are ISO 8601 in UTC; JSON keeps the epoch milliseconds.
+    #[test]
+    fn csv_dates_are_iso_8601_in_utc_and_json_keeps_epoch_milliseconds() {
+        assert_eq!(iso_utc(1_796_141_880_000).unwrap(), "2026-12-01T16:18:00Z");
+        assert_eq!(
+            iso_utc(1_796_141_880_250).unwrap(),
+            "2026-12-01T16:18:00.250Z"
+        );
+        assert_eq!(iso_utc(0).unwrap(), "1970-01-01T00:00:00Z");
+        assert_eq!(iso_utc(-1).unwrap(), "1969-12-31T23:59:59.999Z");
+        let columns: Vec<String> = ["name", "created", "birthday", "age"]
+            .map(String::from)
+            .to_vec();
+        let schema = Schema::from_descriptors(
+            serde_json::from_value(serde_json::json!([
+                {"name": "birthday", "type": "DATETIME", "required": false},
+                {"name": "age", "type": "INT", "required": false}
+            ]))
+            .unwrap(),
+        );
+        let dates = date_columns(&schema, &columns);
+        assert_eq!(dates, [false, true, true, false]);
+        let r = record(serde_json::json!({
+            "objectId": "A", "name": "Ann", "created": 1_796_141_880_000_i64,
+            "birthday": 1_796_141_880_250_i64, "age": 1_796_141_880_000_i64
+        }));
+        assert_eq!(
+            csv_record(&r, &columns, &dates),
+            "Ann,2026-12-01T16:18:00Z,2026-12-01T16:18:00.250Z,1796141880000\r\n"
+        );
+        let json = json_record(&r, &columns);
+        assert_eq!(json["created"], serde_json::json!(1_796_141_880_000_i64));
+    }
+
     #[test]
     fn csv_fields_are_quoted_only_when_needed() {
         assert_eq!(csv_field("plain"), "plain");
@@ -410,7 +528,7 @@ mod tests {
         .map(String::from)
         .to_vec();
         assert_eq!(
-            csv_record(&r, &columns),
+            csv_record(&r, &columns, &[]),
             "\"O'Hara, \"\"Scarlett\"\"\nTara\",30,true,\"{\"\"a\"\":[1,2]}\",,\r\n"
         );
         assert_eq!(
@@ -425,6 +543,7 @@ mod tests {
         let mut writer = Writer {
             format: ExportFormat::Json,
             columns: columns.clone(),
+            dates: Vec::new(),
             written: 0,
         };
         let mut text = writer.header();
@@ -443,6 +562,7 @@ mod tests {
         let empty = Writer {
             format: ExportFormat::Json,
             columns,
+            dates: Vec::new(),
             written: 0,
         };
         let text = format!("{}{}", empty.header(), empty.footer());
@@ -470,5 +590,37 @@ mod tests {
         assert!((control.fraction() - 0.25).abs() < 1e-6);
         control.cancel();
         assert!(control.is_cancelled());
+    }
+
+    // Issue 9 item 15: exported cells must never run as spreadsheet formulas.
+    #[test]
+    fn text_cells_that_a_spreadsheet_would_run_get_a_leading_quote() {
+        let r = record(serde_json::json!({
+            "objectId": "A",
+            "link": "=HYPERLINK(\"http://evil.example\",\"click\")",
+            "plus": "+cmd|' /C calc'!A0",
+            "minus": "-2+3",
+            "at": "@SUM(1,2)",
+            "tab": "\t=1",
+            "cr": "\r=1",
+            "fine": "a=b",
+            "age": -5,
+        }));
+        let columns: Vec<String> = ["link", "plus", "minus", "at", "tab", "cr", "fine", "age"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(
+            csv_record(&r, &columns, &[]),
+            "\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"click\"\")\",'+cmd|' /C calc'!A0,'-2+3,\"'@SUM(1,2)\",'\t=1,\"'\r=1\",a=b,-5\r\n"
+        );
+        assert_eq!(formula_safe("plain"), "plain");
+        assert_eq!(formula_safe(""), "");
+        let writer = Writer {
+            format: ExportFormat::Csv,
+            columns: vec!["=bad".into(), "name".into()],
+            dates: Vec::new(),
+            written: 0,
+        };
+        assert_eq!(writer.header(), "'=bad,name\r\n");
     }
 }

@@ -119,9 +119,122 @@ pub fn quick_search_where(text: &str, identity_column: &str) -> Option<String> {
     Some(format!("{identity} LIKE {pattern} OR name LIKE {pattern}"))
 }
 
+/// A server's 1017 message about a `where` clause, in plain words: what is wrong and where (its column),
+/// instead of the SQL parser's vocabulary. The emulator answers with `sqlparser`'s messages
+/// (`Invalid where clause: sql parser error: Expected: an expression, found: EOF`,
+/// `… found: ) at Line: 1, Column: 9`, `Unterminated string literal at Line: 1, Column: 8`); Backendless
+/// Cloud answers with similar text. Anything not recognised is returned as it came (minus the prefixes),
+/// after "The filter is not valid:".
+pub fn plain_where_error(message: &str) -> String {
+    let mut text = message.trim();
+    for prefix in ["Invalid where clause:", "sql parser error:"] {
+        if let Some(rest) = text.strip_prefix(prefix) {
+            text = rest.trim_start();
+        }
+    }
+    let (body, place) = split_location(text);
+    if let Some(rest) = body.strip_prefix("Expected: ") {
+        let (expected, found) = match rest.split_once(", found: ") {
+            Some((expected, found)) => (expected, Some(found)),
+            None => (rest, None),
+        };
+        let expected = match expected {
+            "end of statement" => "the end of the filter, or AND / OR before another condition",
+            "an expression" | "an expression:" => "a value or a column name",
+            "identifier" => "a column name",
+            other => other,
+        };
+        return match found {
+            Some("EOF") | None => {
+                format!("The filter ends too soon: expected {expected} at the end.")
+            }
+            Some(found) => format!(
+                "Expected {expected}{}, but found '{found}'.",
+                place.map(|p| format!(" {p}")).unwrap_or_default()
+            ),
+        };
+    }
+    if body.starts_with("Unterminated string literal") {
+        return format!(
+            "A quoted text{} is not closed: add the missing '.",
+            place.map(|p| format!(" starting {p}")).unwrap_or_default()
+        );
+    }
+    if let Some(token) = body
+        .strip_prefix("unexpected ")
+        .and_then(|rest| rest.strip_suffix(" after the condition"))
+    {
+        return format!(
+            "Unexpected '{token}' after a complete condition: join conditions with AND or OR."
+        );
+    }
+    match place {
+        Some(place) => format!("The filter is not valid: {body} ({place})."),
+        None => format!("The filter is not valid: {body}"),
+    }
+}
+
+/// Splits sqlparser's ` at Line: L, Column: C` off `text`: the rest, and the place in plain words
+/// (`at column C` on the first line, `at line L, column C` after it).
+fn split_location(text: &str) -> (&str, Option<String>) {
+    let Some(at) = text.rfind(" at Line: ") else {
+        return (text, None);
+    };
+    let numbers = &text[at + " at Line: ".len()..];
+    let Some((line, column)) = numbers.split_once(", Column: ") else {
+        return (text, None);
+    };
+    match (line.trim().parse::<u64>(), column.trim().parse::<u64>()) {
+        (Ok(1), Ok(column)) => (&text[..at], Some(format!("at column {column}"))),
+        (Ok(line), Ok(column)) => (
+            &text[..at],
+            Some(format!("at line {line}, column {column}")),
+        ),
+        _ => (text, None),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn where_errors_say_what_is_wrong_and_where_in_plain_words() {
+        assert_eq!(
+            plain_where_error(
+                "Invalid where clause: sql parser error: Expected: an expression, found: EOF"
+            ),
+            "The filter ends too soon: expected a value or a column name at the end."
+        );
+        assert_eq!(
+            plain_where_error(
+                "Invalid where clause: sql parser error: Expected: an expression, found: ) at Line: 1, Column: 9"
+            ),
+            "Expected a value or a column name at column 9, but found ')'."
+        );
+        assert_eq!(
+            plain_where_error(
+                "Invalid where clause: sql parser error: Unterminated string literal at Line: 1, Column: 8"
+            ),
+            "A quoted text starting at column 8 is not closed: add the missing '."
+        );
+        assert_eq!(
+            plain_where_error("Invalid where clause: unexpected foo after the condition"),
+            "Unexpected 'foo' after a complete condition: join conditions with AND or OR."
+        );
+        assert_eq!(
+            plain_where_error("sql parser error: Expected: ), found: x at Line: 2, Column: 3"),
+            "Expected ) at line 2, column 3, but found 'x'."
+        );
+        // What it does not know stays as it came, without the parser's prefixes.
+        assert_eq!(
+            plain_where_error("Invalid where clause: longer than 8192 bytes"),
+            "The filter is not valid: longer than 8192 bytes"
+        );
+        assert!(
+            !plain_where_error("sql parser error: recursion limit exceeded").contains("sql parser")
+        );
+    }
 
     #[test]
     fn blank_query_has_no_where_and_no_sort() {

@@ -46,11 +46,11 @@ pub enum Failure {
 }
 
 impl Failure {
-    /// Whether the failure is about the connection settings (shown at the connection picker): 2002 or unusable
-    /// settings.
+    /// Whether the failure is about the connection settings (shown at the connection picker): 2002, a 404
+    /// (nothing answers the API at the address) or unusable settings.
     pub fn is_about_connection(&self) -> bool {
         match self {
-            Self::Api(error) => error.code() == Some(crate::backendless::codes::BAD_APP_KEYS),
+            Self::Api(error) => error.is_about_connection(),
             Self::Connection(_) => true,
         }
     }

@@ -114,6 +114,8 @@ impl App {
         let mut settings = Settings::load(&options.settings_dir);
         settings.apply_args(&options.connection);
         theme::apply(&ctx, settings.theme);
+        // After eframe's system fonts: the bundled per-script fallback fonts, each loaded only when text needs it.
+        crate::ui::fonts::install(&ctx);
         let (events_tx, events) = messages::event_channel(ctx.clone());
         let worker = WorkerHandle::spawn(
             WorkerDirs {
@@ -612,13 +614,32 @@ fn connection_label(settings: &Settings, local_server: &LocalServer) -> String {
         (Connection::LocalDemo, LocalServer::Running(origin)) => format!("Local demo ({origin})"),
         (Connection::LocalDemo, _) => ConnectionKind::LocalDemo.label().to_owned(),
         (Connection::Remote { server, .. }, _) if settings.connection == ConnectionKind::Custom => {
-            format!("Custom: {server}")
+            format!(
+                "Custom: {}",
+                crate::backendless::endpoint::display_server(&server)
+            )
         }
         (Connection::Remote { .. }, _) => settings.connection.label().to_owned(),
     }
 }
 
+/// The key under which eframe stores egui's memory in its window state file (`app.ron`).
+const EGUI_MEMORY_KEY: &str = "egui";
+
 impl eframe::App for App {
+    /// egui's memory holds every text field's cursor state, the password field's included (which gives
+    /// away the password's length): none of it is written to disk. Only the window's size and place are.
+    fn persist_egui_memory(&self) -> bool {
+        false
+    }
+
+    /// Removes egui's memory that an older version wrote to the window state file.
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        if storage.get_string(EGUI_MEMORY_KEY).is_some() {
+            storage.remove_string(EGUI_MEMORY_KEY);
+        }
+    }
+
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         while let Ok(event) = self.events.try_recv() {
             let effects = self.state.apply(event);
@@ -676,6 +697,9 @@ impl eframe::App for App {
     }
 }
 
+/// The app id given to the window system; eframe also names its storage folder after it.
+const APP_ID: &str = "profile-editor";
+
 /// Runs the desktop app until its window closes.
 pub fn run(connection: ConnectionArgs) -> anyhow::Result<()> {
     LAUNCHED_AT.get_or_init(std::time::Instant::now);
@@ -688,10 +712,26 @@ pub fn run(connection: ConnectionArgs) -> anyhow::Result<()> {
         .try_init()
         .ok();
     let options = AppOptions::from_os_dirs(connection)?;
+    // eframe's window state file (`app.ron`), where eframe puts it, made owner-only before eframe writes
+    // it; if that cannot be done, the window state is not kept at all.
+    let window_state = eframe::storage_dir(APP_ID)
+        .map(|dir| dir.join(settings::WINDOW_STATE_FILE))
+        .filter(|path| {
+            settings::prepare_private_file(path)
+                .inspect_err(|error| {
+                    tracing::warn!(
+                        "the window size and place will not be kept: {error:#} ({})",
+                        path.display()
+                    );
+                })
+                .is_ok()
+        });
     let native_options = eframe::NativeOptions {
+        persist_window: window_state.is_some(),
+        persistence_path: window_state,
         viewport: egui::ViewportBuilder::default()
             .with_title(theme::APP_NAME)
-            .with_app_id("profile-editor")
+            .with_app_id(APP_ID)
             .with_inner_size([960.0, 720.0])
             .with_min_inner_size([560.0, 420.0])
             .with_icon(Arc::new(theme::icon_data())),

@@ -2,7 +2,9 @@
 //! REST API keys of those connections (`keys.json`, mode 0600) and, with "Remember me", the user-token in
 //! its own owner-only file (`session.json`, mode 0600).
 //!
-//! Plain data and file I/O only: no egui, no network. The password is never written anywhere.
+//! Plain data and file I/O only: no egui, no network. The password is never written anywhere. Every file
+//! the app writes is owner-only (0600) in folders it creates owner-only (0700), the window state file
+//! that eframe writes included ([`prepare_private_file`]).
 
 use std::fs;
 use std::io::{self, Write as _};
@@ -269,6 +271,50 @@ pub fn session_path(dir: &Path) -> PathBuf {
     dir.join(SESSION_FILE)
 }
 
+/// File name of eframe's window state (RON) inside its storage folder.
+pub const WINDOW_STATE_FILE: &str = "app.ron";
+
+/// Makes `path` an owner-only file before someone else writes it: creates its folder (0700 for the folders
+/// it creates), creates the file 0600 holding `{}` (an empty RON map) when missing, and makes an existing one
+/// 0600. eframe rewrites its `app.ron` with `File::create`, which keeps the mode of an existing file.
+pub fn prepare_private_file(path: &Path) -> io::Result<()> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| io::Error::other("the file has no parent directory"))?;
+    create_private_dir(dir)?;
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(mut file) => file.write_all(b"{}\n"),
+        Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt as _;
+                fs::set_permissions(path, fs::Permissions::from_mode(0o600))?;
+            }
+            Ok(())
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// Creates `dir` and its missing parents, owner-only (0700) on Unix. An existing folder is left as it is.
+fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
 /// Reads a JSON file. `None` when it is missing; an unreadable or malformed one is logged and also gives
 /// `None`, because a broken settings file must not keep the app from starting.
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Option<T> {
@@ -292,7 +338,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = path
         .parent()
         .ok_or_else(|| io::Error::other("the file has no parent directory"))?;
-    fs::create_dir_all(dir)?;
+    create_private_dir(dir)?;
     let tmp = path.with_extension("tmp");
     let mut options = fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
@@ -475,5 +521,31 @@ mod tests {
         RememberedSession::forget(dir.path()).unwrap();
         assert_eq!(RememberedSession::load(dir.path()), None);
         RememberedSession::forget(dir.path()).unwrap();
+    }
+
+    // Issue 9 item 14: every file the app owns is owner-only, eframe's window state included.
+    #[cfg(unix)]
+    #[test]
+    fn the_window_state_file_is_prepared_owner_only_and_kept_so() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = |path: &Path| fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        let root = tempfile::tempdir().unwrap();
+        let path = root.path().join("new").join(WINDOW_STATE_FILE);
+        prepare_private_file(&path).unwrap();
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(path.parent().unwrap()), 0o700);
+        assert_eq!(fs::read_to_string(&path).unwrap().trim(), "{}");
+        // eframe's own write (File::create) keeps the mode.
+        fs::write(&path, "{\"window\": \"…\"}").unwrap();
+        assert_eq!(mode(&path), 0o600);
+        // A file left 0644 by an older version is made owner-only, its content kept.
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        prepare_private_file(&path).unwrap();
+        assert_eq!(mode(&path), 0o600);
+        assert!(fs::read_to_string(&path).unwrap().contains("window"));
+        // The settings folder is created owner-only too.
+        let settings_dir = root.path().join("config");
+        Settings::default().save(&settings_dir).unwrap();
+        assert_eq!(mode(&settings_dir), 0o700);
     }
 }

@@ -484,6 +484,8 @@ impl AppState {
                 if error.code() == Some(crate::backendless::codes::BAD_APP_KEYS) {
                     self.connection_error = Some(error.to_string());
                 }
+                // The record reloaded is one's own: "no such entity" means the account was deleted.
+                let error = crate::checked_save::own_record_gone(error);
                 self.reload_error = Some(format!("Could not reload: {error}"));
                 Vec::new()
             }
@@ -1136,6 +1138,23 @@ mod tests {
             &effects,
             |e| matches!(e, Effect::FillIdentity(i) if i == "alice@example.com")
         ));
+    }
+
+    #[test]
+    fn reloading_a_deleted_account_says_the_account_is_gone() {
+        let mut state = in_editor();
+        let id = sent(&state.begin_reload());
+        let effects = state.apply(WorkerEvent::ReloadFailed {
+            id,
+            error: ApiError::EntityNotFound {
+                message: "Entity with ID U1 not found".into(),
+            },
+        });
+        assert!(effects.is_empty(), "nothing is retried");
+        let shown = state.reload_error().unwrap();
+        assert!(shown.contains("Your account no longer exists"), "{shown}");
+        assert!(!shown.contains("Entity with ID"), "{shown}");
+        assert_eq!(state.screen(), Screen::Editor);
     }
 
     #[test]

@@ -7,15 +7,16 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::admin::{self, ExportControl, ExportError, ExportFormat, ExportSummary, UsersQuery};
-use crate::backendless::client::{Client, FindQuery, UserToken};
+use crate::backendless::client::{Client, FindQuery, FindRow, UserToken};
 use crate::backendless::error::ApiError;
-use crate::model::record::UserRecord;
 
 /// One thing the Users browser needs from the server (or the desktop).
 #[derive(Debug, Clone)]
 pub enum UsersRequest {
     /// `users/userroles` of the logged-in user: whether to offer the browser at all.
     Roles,
+    /// `users/userclassprops` again: a page showed a property the browser's schema does not describe.
+    Schema,
     /// `data/Users/count` for one query generation.
     Count {
         /// The view's query generation.
@@ -66,6 +67,8 @@ impl UsersRequest {
 pub enum UsersAnswer {
     /// The user's role names.
     Roles(Result<Vec<String>, ApiError>),
+    /// The Users schema, read again.
+    Schema(Result<Vec<crate::backendless::wire::PropertyDescriptor>, ApiError>),
     /// The count of `generation`.
     Count {
         /// Repeated from the request.
@@ -79,8 +82,8 @@ pub enum UsersAnswer {
         generation: u64,
         /// Repeated from the request.
         page: usize,
-        /// The records or why not.
-        result: Result<Vec<UserRecord>, ApiError>,
+        /// The rows (each a record or why that row could not be read), or why the page could not be had.
+        result: Result<Vec<FindRow>, ApiError>,
     },
     /// The dialog closed: the chosen path, or `None` when nothing was chosen (or no dialog could be shown).
     ExportPath(Option<PathBuf>),
@@ -93,6 +96,7 @@ impl UsersAnswer {
     pub fn api_error(&self) -> Option<&ApiError> {
         match self {
             Self::Roles(Err(error))
+            | Self::Schema(Err(error))
             | Self::Count {
                 result: Err(error), ..
             }
@@ -108,6 +112,7 @@ impl UsersAnswer {
     pub fn failed(request: &UsersRequest, error: ApiError) -> Self {
         match request {
             UsersRequest::Roles => Self::Roles(Err(error)),
+            UsersRequest::Schema => Self::Schema(Err(error)),
             UsersRequest::Count { generation, .. } => Self::Count {
                 generation: *generation,
                 result: Err(error),
@@ -136,6 +141,9 @@ pub async fn run(
     };
     match request {
         UsersRequest::Roles => UsersAnswer::Roles(client.user_roles(user_token).await),
+        UsersRequest::Schema => {
+            UsersAnswer::Schema(client.describe_user_class(Some(user_token)).await)
+        }
         UsersRequest::Count {
             generation,
             where_clause,
@@ -152,7 +160,7 @@ pub async fn run(
         } => UsersAnswer::Page {
             generation,
             page,
-            result: client.find_users(Some(user_token), &query).await,
+            result: client.find_user_rows(Some(user_token), &query).await,
         },
         UsersRequest::Export {
             path,
@@ -246,6 +254,15 @@ impl UsersScreen {
         let Some(view) = &mut self.view else { return };
         match answer {
             UsersAnswer::Roles(_) => {}
+            UsersAnswer::Schema(Ok(descriptors)) => {
+                let schema = crate::model::schema::Schema::from_descriptors(descriptors);
+                self.schema = Some(schema.clone());
+                view.schema_loaded(schema);
+            }
+            // The table keeps the schema it has; the new property shows untyped meanwhile.
+            UsersAnswer::Schema(Err(error)) => {
+                tracing::warn!("cannot read the Users schema again: {error}");
+            }
             UsersAnswer::Count { generation, result } => match result {
                 Ok(total) => view.count_loaded(generation, total),
                 Err(error) => view.load_failed(generation, None, &error),
@@ -255,7 +272,7 @@ impl UsersScreen {
                 page,
                 result,
             } => match result {
-                Ok(rows) => view.page_loaded(generation, page, rows),
+                Ok(rows) => view.page_rows_loaded(generation, page, rows),
                 Err(error) => view.load_failed(generation, Some(page), &error),
             },
             UsersAnswer::ExportPath(Some(path)) => view.export_path_chosen(path),
@@ -302,6 +319,7 @@ impl UsersScreen {
         use crate::ui::users::UsersAction as A;
         Some(match view.ui(ui)? {
             A::ColumnsChanged(columns) => UsersOutcome::Columns(columns),
+            A::ReloadSchema => UsersOutcome::Send(UsersRequest::Schema),
             A::Count {
                 generation,
                 where_clause,

@@ -1,6 +1,7 @@
 //! The background worker: a tokio runtime on its own thread that turns `WorkerCommand`s into client calls
 //! (and, for the Local demo, runs the embedded emulator) and answers with `WorkerEvent`s through `EventTx`.
-//! Also keeps the remembered-session file in step with logins and logouts. Touches egui only via `EventTx`.
+//! Also keeps the remembered-session file in step with logins and logouts: an answer about an older session
+//! never erases a newer one's token. Touches egui only via `EventTx`.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -89,6 +90,9 @@ struct Shared {
     emulator: Mutex<Option<RunningEmulator>>,
     /// The client of the last connection used, reused while the connection stays the same.
     client: std::sync::Mutex<Option<(Connection, Client)>>,
+    /// Held while the remembered-session file is read, written or deleted, so that checking whose token it
+    /// holds and deleting it happen as one step.
+    session_file: std::sync::Mutex<()>,
 }
 
 /// The worker loop: every command runs as its own task, so a slow request never holds up the next one;
@@ -103,6 +107,7 @@ async fn run_worker(
         events,
         emulator: Mutex::new(None),
         client: std::sync::Mutex::new(None),
+        session_file: std::sync::Mutex::new(()),
     });
     let mut tasks = tokio::task::JoinSet::new();
     while let Some(command) = commands.recv().await {
@@ -192,7 +197,7 @@ async fn handle(command: WorkerCommand, shared: &Shared) {
                 Ok(SaveOutcome::Saved(record)) => WorkerEvent::Saved { id, record },
                 Ok(SaveOutcome::Conflict(theirs)) => WorkerEvent::SaveConflict { id, theirs },
                 Err(error) => {
-                    forget_if_ended(shared, &error);
+                    forget_if_ended(shared, &session.user_token, &error);
                     WorkerEvent::SaveFailed { id, error }
                 }
             }
@@ -205,13 +210,13 @@ async fn handle(command: WorkerCommand, shared: &Shared) {
             match result {
                 Ok(profile) => WorkerEvent::Reloaded { id, profile },
                 Err(error) => {
-                    forget_if_ended(shared, &error);
+                    forget_if_ended(shared, &session.user_token, &error);
                     WorkerEvent::ReloadFailed { id, error }
                 }
             }
         }
         WorkerCommand::Logout { id, session } => {
-            forget_session(shared);
+            forget_token(shared, &session.user_token);
             let failure = match client_for(shared, &session.connection).await {
                 Ok(client) => client
                     .logout(&session.user_token)
@@ -236,7 +241,7 @@ async fn handle(command: WorkerCommand, shared: &Shared) {
                 users::run(request, None, &session.user_token).await
             };
             if let Some(error) = answer.api_error() {
-                forget_if_ended(shared, error);
+                forget_if_ended(shared, &session.user_token, error);
             }
             WorkerEvent::Users { id, answer }
         }
@@ -356,13 +361,13 @@ async fn resume(
         .await
         .map_err(|error| Some(Failure::Api(error)))?;
     if !valid {
-        forget_session(shared);
+        forget_token(shared, &user_token);
         return Err(None);
     }
     let profile = match load_profile(&client, &user_token, &remembered.object_id).await {
         Ok(profile) => profile,
         Err(error) if error.is_session_ending() => {
-            forget_session(shared);
+            forget_token(shared, &user_token);
             return Err(None);
         }
         Err(error) => return Err(Some(Failure::Api(error))),
@@ -400,23 +405,45 @@ fn remember_session(shared: &Shared, session: &Session) {
         identity: session.identity.clone(),
         user_token: session.user_token.expose().to_owned(),
     };
+    let _file = lock_session_file(shared);
     if let Err(error) = remembered.save(&shared.dirs.settings_dir) {
         tracing::error!("cannot remember the session: {error:#}");
     }
 }
 
-/// Deletes the remembered-session file, if any.
+/// Deletes the remembered-session file, if any (a login without "Remember me").
 fn forget_session(shared: &Shared) {
+    let _file = lock_session_file(shared);
     if let Err(error) = RememberedSession::forget(&shared.dirs.settings_dir) {
         tracing::error!("cannot forget the remembered session: {error:#}");
     }
 }
 
-/// A token the server no longer accepts is useless on disk too.
-fn forget_if_ended(shared: &Shared, error: &ApiError) {
-    if error.is_session_ending() {
-        forget_session(shared);
+/// Deletes the remembered-session file only if it holds `user_token`. Requests run concurrently and
+/// answers can be stale: a long export sent with an old token may fail after the user logged in again
+/// and a new token was remembered, which must stay.
+fn forget_token(shared: &Shared, user_token: &UserToken) {
+    let _file = lock_session_file(shared);
+    let dir = &shared.dirs.settings_dir;
+    let holds_it = RememberedSession::load(dir)
+        .is_some_and(|remembered| remembered.user_token == user_token.expose());
+    if holds_it && let Err(error) = RememberedSession::forget(dir) {
+        tracing::error!("cannot forget the remembered session: {error:#}");
     }
+}
+
+/// A token the server no longer accepts is useless on disk too; any other token there stays.
+fn forget_if_ended(shared: &Shared, user_token: &UserToken, error: &ApiError) {
+    if error.is_session_ending() {
+        forget_token(shared, user_token);
+    }
+}
+
+fn lock_session_file(shared: &Shared) -> std::sync::MutexGuard<'_, ()> {
+    shared
+        .session_file
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Save and reload report an `ApiError`; a connection that cannot be built (the local server stopped)

@@ -1,7 +1,8 @@
 //! The async REST client for any Backendless server (Cloud, self-hosted, the emulator): one call per endpoint.
 //!
-//! One `reqwest::Client` (rustls, connect and request timeouts) is shared by every clone. Every failure is
-//! an [`ApiError`]; user-tokens, passwords and the API key never appear in its texts or in logs.
+//! One `reqwest::Client` (rustls, connect and request timeouts) is shared by every clone. It follows no
+//! redirect and sends no `Referer`, and reads at most [`MAX_RESPONSE_BYTES`] of any answer. Every failure
+//! is an [`ApiError`]; user-tokens, passwords and the API key never appear in its texts or in logs.
 
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -11,7 +12,7 @@ use serde::de::DeserializeOwned;
 
 use super::endpoint::Endpoint;
 use super::error::ApiError;
-use super::wire::{Fault, PropertyDescriptor};
+use super::wire::{self, Fault, PropertyDescriptor};
 use crate::model::{Changeset, UserRecord};
 
 /// Default time allowed to open a connection.
@@ -22,6 +23,10 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 const USER_TOKEN_HEADER: &str = "user-token";
 /// How much of a non-JSON error body is kept.
 const SNIPPET_CHARS: usize = 200;
+/// The most the client reads of one answer, error bodies included. A page of 100 records with large values
+/// stays far below it; a server sending more is answered with [`ApiError::TooLarge`] and the rest is not
+/// read, so a hostile or broken server cannot make the app hold gigabytes.
+pub const MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// A session token from login. Debug never prints it.
 #[derive(Clone, PartialEq, Eq)]
@@ -75,6 +80,30 @@ pub struct LoginReply {
     /// The session token for later calls.
     pub token: UserToken,
 }
+
+/// One row of a `find` page that is not a readable user record (nested deeper than the parser allows, not
+/// an object, no `objectId`). The other rows of the page load; the Users view shows this in the row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreadableRow {
+    /// Its `objectId`, when at least that could be read.
+    pub object_id: Option<String>,
+    /// Why it could not be read, in the parser's words, cut to a short line.
+    pub detail: String,
+}
+
+impl fmt::Display for UnreadableRow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.object_id {
+            Some(object_id) => write!(f, "Record {object_id:?} could not be read: {}", self.detail),
+            None => write!(f, "This record could not be read: {}", self.detail),
+        }
+    }
+}
+
+impl std::error::Error for UnreadableRow {}
+
+/// A row of a `find` page: the record, or why it could not be read.
+pub type FindRow = Result<UserRecord, UnreadableRow>;
 
 /// A page of `data/Users`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,15 +161,18 @@ impl Client {
 
     /// A client with the given timeouts (tests use short ones).
     pub fn with_timeouts(endpoint: Endpoint, connect: Duration, request: Duration) -> Self {
-        let http = reqwest::Client::builder()
+        let http = http_builder()
             .connect_timeout(connect)
             .timeout(request)
             .user_agent(concat!("profile-editor/", env!("CARGO_PKG_VERSION")))
             .build()
             .unwrap_or_else(|error| {
-                // Only a broken TLS setup fails here; the per-request timeout still applies.
+                // Only a broken TLS setup fails here; the per-request timeout still applies. The fallback
+                // keeps the safety settings: no redirects, no Referer.
                 tracing::warn!("building the HTTP client failed, using defaults: {error:#}");
-                reqwest::Client::new()
+                http_builder()
+                    .build()
+                    .unwrap_or_else(|error| panic!("cannot build an HTTP client: {error:#}"))
             });
         let base = endpoint.base_url();
         Self {
@@ -262,12 +294,32 @@ impl Client {
         .await
     }
 
-    /// `GET data/Users?where&sortBy&props&pageSize&offset`: one page of users.
+    /// `GET data/Users?where&sortBy&props&pageSize&offset`: one page of users; a row that cannot be read
+    /// fails the whole page (see [`Client::find_user_rows`] for one that keeps the others).
     pub async fn find_users(
         &self,
         token: Option<&UserToken>,
         q: &FindQuery,
     ) -> Result<Vec<UserRecord>, ApiError> {
+        let rows = self.find_user_rows(token, q).await?;
+        rows.into_iter()
+            .enumerate()
+            .map(|(index, row)| {
+                row.map_err(|row| ApiError::Decode {
+                    detail: format!("find users: row {} of the page: {row}", index + 1),
+                })
+            })
+            .collect()
+    }
+
+    /// `GET data/Users?where&sortBy&props&pageSize&offset`: one page of users, read row by row, so that one
+    /// row the client cannot read (say, a value nested deeper than the parser allows) is that row's error
+    /// and the other rows still load.
+    pub async fn find_user_rows(
+        &self,
+        token: Option<&UserToken>,
+        q: &FindQuery,
+    ) -> Result<Vec<FindRow>, ApiError> {
         let mut query = vec![
             ("pageSize", q.page_size.to_string()),
             ("offset", q.offset.to_string()),
@@ -286,8 +338,8 @@ impl Client {
         if !q.props.is_empty() {
             query.push(("props", q.props.join(",")));
         }
-        let rows: Vec<serde_json::Map<String, serde_json::Value>> = self
-            .call(
+        let bytes = self
+            .call_raw(
                 Method::GET,
                 &["data", "Users"],
                 token,
@@ -296,9 +348,13 @@ impl Client {
                 "find users",
             )
             .await?;
-        rows.into_iter()
-            .map(|row| record(row, "find users"))
-            .collect()
+        let elements = wire::array_elements(&bytes).map_err(|e| {
+            let start = snippet(&String::from_utf8_lossy(&bytes));
+            ApiError::Decode {
+                detail: format!("find users: {e}; the reply starts {start:?}"),
+            }
+        })?;
+        Ok(elements.into_iter().map(find_row).collect())
     }
 
     /// `GET data/Users/count?where`: how many users match (a bare integer; a numeric string is tolerated).
@@ -467,9 +523,15 @@ impl Client {
         }
         let response = request.send().await.map_err(transport_error)?;
         let status = response.status().as_u16();
-        let bytes = response.bytes().await.map_err(transport_error)?;
+        if (300..400).contains(&status) {
+            return Err(ApiError::Redirected {
+                status,
+                location: redirect_origin(&response),
+            });
+        }
+        let bytes = read_capped(response).await?;
         if (200..300).contains(&status) {
-            return Ok(bytes.to_vec());
+            return Ok(bytes);
         }
         match serde_json::from_slice::<Fault>(&bytes) {
             Ok(fault) => Err(ApiError::from_fault(status, fault)),
@@ -479,6 +541,62 @@ impl Client {
             }),
         }
     }
+}
+
+/// The builder every client starts from: no redirects (a 3xx is [`ApiError::Redirected`]) and no `Referer`,
+/// so the password, the user-token and the API key in the URL never travel to another address.
+fn http_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .referer(false)
+}
+
+/// The body of `response`, read chunk by chunk up to [`MAX_RESPONSE_BYTES`]; a larger answer (by its
+/// `Content-Length`, or as it arrives) is [`ApiError::TooLarge`] and the connection is dropped unread.
+async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, ApiError> {
+    let too_large = ApiError::TooLarge {
+        limit_bytes: MAX_RESPONSE_BYTES,
+    };
+    let announced = response.content_length();
+    if announced.is_some_and(|length| length > MAX_RESPONSE_BYTES) {
+        return Err(too_large);
+    }
+    // The announced length is only a hint (already capped); the loop below enforces the limit.
+    let mut body = Vec::with_capacity(announced.map_or(0, |n| usize::try_from(n).unwrap_or(0)));
+    while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+        if (body.len() + chunk.len()) as u64 > MAX_RESPONSE_BYTES {
+            return Err(too_large);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Where a redirect points, as an origin only (`https://host:port`): its path and query may hold secrets.
+fn redirect_origin(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|location| location.to_str().ok())
+        .and_then(|location| response.url().join(location).ok())
+        .map(|target| target.origin())
+        .filter(url::Origin::is_tuple)
+        .map_or_else(
+            || "an address it did not name".to_owned(),
+            |origin| origin.ascii_serialization(),
+        )
+}
+
+/// One element of a `find` page: a user record, or why not (with its `objectId` when that can be read).
+fn find_row(raw: &[u8]) -> FindRow {
+    // The parser's message may quote a value (`invalid type: string "…"`): keep it short.
+    let unreadable = |detail: String| UnreadableRow {
+        object_id: wire::top_level_string(raw, "objectId"),
+        detail: snippet(&detail),
+    };
+    let map: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(raw).map_err(|e| unreadable(e.to_string()))?;
+    UserRecord::from_json(map).map_err(|e| unreadable(e.to_string()))
 }
 
 fn body_bytes(value: &serde_json::Value) -> Vec<u8> {

@@ -17,6 +17,8 @@ pub const NO_PERMISSION_TO_FIND: i64 = 1013;
 pub const INVALID_WHERE: i64 = 1017;
 /// Wrong application id or API key, or the app version is disabled.
 pub const BAD_APP_KEYS: i64 = 2002;
+/// Role assignment or unassignment is allowed only from server code (the CloudCode key).
+pub const ROLE_CHANGE_NEEDS_SERVER_KEY: i64 = 2011;
 /// Login is disabled for this user account.
 pub const LOGIN_DISABLED: i64 = 3000;
 /// Multiple logins are disabled and the account already has a session.
@@ -63,8 +65,12 @@ pub const REQUIRED_PROPERTY_EMPTY: i64 = 3045;
 pub const SESSION_TIMEOUT: i64 = 3048;
 /// The `user-token` is unknown, logged out or timed out.
 pub const NOT_EXISTING_USER_TOKEN: i64 = 3064;
+/// The operation (e.g. changing a user's status) is allowed only from server code (the CloudCode key).
+pub const ONLY_FOR_BL_LOGIC: i64 = 3054;
 /// The user account is disabled.
 pub const ACCOUNT_DISABLED: i64 = 3090;
+/// Password verification is allowed only from server code (the CloudCode key).
+pub const PASSWORD_CHECK_NEEDS_SERVER_KEY: i64 = 3122;
 /// The session timed out (newer code).
 pub const SESSION_TIMEOUT_2: i64 = 3091;
 /// The request body could not be parsed.

@@ -154,6 +154,79 @@ impl Endpoint {
     }
 }
 
+/// A server address with an application id and API key at the end of its path, split into the three.
+/// `Debug` never shows the key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct KeyInPathUrl {
+    /// The address without the two ids, e.g. `https://api.backendless.com`.
+    pub server: String,
+    /// The first of the two last path segments.
+    pub app_id: String,
+    /// The last path segment.
+    pub api_key: String,
+}
+
+impl fmt::Debug for KeyInPathUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyInPathUrl")
+            .field("server", &self.server)
+            .field("app_id", &self.app_id)
+            .field("api_key", &"…redacted")
+            .finish()
+    }
+}
+
+/// Recognises the key-in-path form pasted whole into a server address field
+/// (`https://api.backendless.com/APP-ID/API-KEY`, as the Backendless console shows it): the last two path
+/// segments are taken as the application id and the API key, anything before them stays the server's
+/// path prefix. `None` when there are fewer than two path segments, when one of them is `api` (the domain
+/// form) or cannot be an id, or when the text is not an http(s) URL.
+pub fn split_key_in_path(text: &str) -> Option<KeyInPathUrl> {
+    let text = text.trim();
+    let with_scheme = if text.contains("://") {
+        text.to_owned()
+    } else {
+        format!("https://{text}")
+    };
+    let mut url = url::Url::parse(&with_scheme).ok()?;
+    if !matches!(url.scheme(), "http" | "https")
+        || url.host_str().is_none_or(str::is_empty)
+        || url.query().is_some()
+        || url.fragment().is_some()
+    {
+        return None;
+    }
+    let segments: Vec<String> = url
+        .path_segments()?
+        .filter(|segment| !segment.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let [prefix @ .., app_id, api_key] = segments.as_slice() else {
+        return None;
+    };
+    let is_id = |id: &str| {
+        !id.eq_ignore_ascii_case("api") && check_id(id, "id").is_ok() && !id.contains('.')
+    };
+    if !is_id(app_id) || !is_id(api_key) {
+        return None;
+    }
+    url.set_path(&prefix.join("/"));
+    Some(KeyInPathUrl {
+        server: trimmed(&url).to_owned(),
+        app_id: app_id.clone(),
+        api_key: api_key.clone(),
+    })
+}
+
+/// A server address as it may be shown: a key-in-path URL loses its API key
+/// (`https://api.backendless.com/APP-ID/…`); anything else is shown as typed.
+pub fn display_server(text: &str) -> String {
+    match split_key_in_path(text) {
+        Some(split) => format!("{}/{}/…", split.server, split.app_id),
+        None => text.trim().to_owned(),
+    }
+}
+
 fn trimmed(url: &url::Url) -> &str {
     url.as_str().trim_end_matches('/')
 }
@@ -223,6 +296,77 @@ mod tests {
                 "{server}"
             );
             assert_eq!(endpoint.display_host(), "sub.backendless.app");
+        }
+    }
+
+    #[test]
+    fn a_pasted_key_in_path_url_is_split() {
+        let cases = [
+            (
+                "https://api.backendless.com/APP-ID/API-KEY",
+                "https://api.backendless.com",
+                "APP-ID",
+                "API-KEY",
+            ),
+            (
+                " https://eu-api.backendless.com/D3A0C0DE-0000-4000-8000-000000000001/D3A0C0DE-0000-4000-8000-000000000002/ ",
+                "https://eu-api.backendless.com",
+                "D3A0C0DE-0000-4000-8000-000000000001",
+                "D3A0C0DE-0000-4000-8000-000000000002",
+            ),
+            (
+                "http://10.0.0.5:9000/backendless/APP/KEY",
+                "http://10.0.0.5:9000/backendless",
+                "APP",
+                "KEY",
+            ),
+            (
+                "api.backendless.com/APP/KEY",
+                "https://api.backendless.com",
+                "APP",
+                "KEY",
+            ),
+        ];
+        for (text, server, app_id, api_key) in cases {
+            let split = split_key_in_path(text).unwrap_or_else(|| panic!("{text}"));
+            assert_eq!(split.server, server, "{text}");
+            assert_eq!(split.app_id, app_id, "{text}");
+            assert_eq!(split.api_key, api_key, "{text}");
+            assert!(!format!("{split:?}").contains(api_key), "{split:?}");
+            // The parts make the base URL the pasted text meant.
+            let endpoint =
+                Endpoint::parse(&split.server, Some(&split.app_id), Some(&split.api_key)).unwrap();
+            assert_eq!(endpoint.base_url(), format!("{server}/{app_id}/{api_key}"));
+        }
+    }
+
+    #[test]
+    fn a_shown_server_address_never_holds_the_key() {
+        assert_eq!(
+            display_server("https://api.backendless.com/APP-ID/SECRET-KEY"),
+            "https://api.backendless.com/APP-ID/…"
+        );
+        assert_eq!(
+            display_server(" https://sub.backendless.app "),
+            "https://sub.backendless.app"
+        );
+    }
+
+    #[test]
+    fn other_addresses_are_not_split() {
+        for text in [
+            "https://api.backendless.com",
+            "https://api.backendless.com/",
+            "https://sub.backendless.app/api",
+            "https://sub.backendless.app/api/",
+            "http://host:8080/backendless",
+            "https://x.com/app/api",
+            "https://x.com/A/B?x=1",
+            "ftp://x.com/A/B",
+            "https://x.com/A/B.html",
+            "",
+        ] {
+            assert_eq!(split_key_in_path(text), None, "{text}");
         }
     }
 

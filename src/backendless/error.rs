@@ -43,8 +43,11 @@ pub enum ApiError {
     /// Backendless 3029: a non-admin tried to change someone else's record.
     #[error("You can change only your own record unless you are an administrator.")]
     NotYourRecord { message: String },
-    /// Backendless 3030: the user to update does not exist.
-    #[error("This user no longer exists. Reload to see the current records.")]
+    /// Backendless 3030: the user to update does not exist (the editor only updates one's own record: the
+    /// account was deleted).
+    #[error(
+        "Your account no longer exists on the server, so nothing can be saved to it. Your changes are kept here: export them to keep a copy."
+    )]
     UserNotFound { message: String },
     /// Backendless 3031: new properties sent while dynamic schema is off.
     #[error(
@@ -128,15 +131,45 @@ pub enum ApiError {
     #[error("The server did not answer in time. Try again.")]
     Timeout,
     /// Sent for an error status whose body is not a Backendless error (a proxy page, a wrong address).
-    #[error(
-        "The server answered HTTP {status} without a Backendless error. Check the server address."
-    )]
+    /// The body's start is kept for the debug log only, scrubbed of secrets; it is never shown.
+    #[error("{}", http_status_message(*status))]
     HttpStatus { status: u16, snippet: String },
+    /// Sent for HTTP 404 with an error code this program does not know: nothing answers the Backendless
+    /// API at this address (a wrong server URL, or one with the application id and API key inside it).
+    /// The server's text is dropped: it echoes the requested path, which may hold the API key.
+    #[error("{}", NO_API_HERE)]
+    NoApiAtAddress,
     /// Sent for a success response of an unexpected shape.
     #[error(
         "The server's answer could not be understood. Check that the address is a Backendless server."
     )]
     Decode { detail: String },
+    /// Sent for a 3xx answer: Backendless does not redirect its API, and following one would carry the
+    /// password, the user-token and the API key to wherever it points. `location` is only its origin.
+    #[error(
+        "The server answered with a redirect to {location} (HTTP {status}); Backendless does not redirect its API, so the app did not follow it. Check the server address."
+    )]
+    Redirected { status: u16, location: String },
+    /// Sent when an answer is larger than the client reads (`client::MAX_RESPONSE_BYTES`); the rest is not read.
+    #[error(
+        "The server sent more than {} MiB; the app stopped reading. Check the server address.",
+        limit_bytes / (1024 * 1024)
+    )]
+    TooLarge { limit_bytes: u64 },
+}
+
+/// What a 404 from the server means to the user: the address is wrong. Names no URL (it may hold the key).
+pub const NO_API_HERE: &str = "No Backendless API answers at this server address (HTTP 404). Check the Server URL: it holds only the server (such as https://api.backendless.com) or an app domain (https://xyz.backendless.app); the application id and REST API key go in their own fields.";
+
+/// The sentence for an error status without a Backendless error body.
+fn http_status_message(status: u16) -> String {
+    if status == 404 {
+        NO_API_HERE.to_owned()
+    } else {
+        format!(
+            "The server answered HTTP {status} without a Backendless error. Check the server address."
+        )
+    }
 }
 
 /// The pattern of every variant that carries the server's own `message`, binding it to `$message`
@@ -240,6 +273,7 @@ impl ApiError {
             codes::NO_PERMISSION_TO_FIND => Self::NoPermission { message },
             codes::ENTITY_NOT_FOUND => Self::EntityNotFound { message },
             codes::UNPARSABLE_REQUEST => Self::MalformedRequest { message },
+            _ if status == 404 => Self::NoApiAtAddress,
             _ => Self::Other {
                 code,
                 message,
@@ -285,13 +319,23 @@ impl ApiError {
             Self::Unreachable { .. }
             | Self::Timeout
             | Self::HttpStatus { .. }
-            | Self::Decode { .. } => return None,
+            | Self::NoApiAtAddress
+            | Self::Decode { .. }
+            | Self::Redirected { .. }
+            | Self::TooLarge { .. } => return None,
         })
     }
 
     /// Whether the user-token no longer works (3028, 3048, 3064, 3091): log in again, keep the edits, retry.
     pub fn is_session_ending(&self) -> bool {
         self.code().is_some_and(codes::is_session_ending)
+    }
+
+    /// Whether the connection settings are wrong (2002, or nothing answers the API at the address): shown
+    /// at the connection picker as well.
+    pub fn is_about_connection(&self) -> bool {
+        matches!(self, Self::BadAppKeys { .. } | Self::NoApiAtAddress)
+            || matches!(self, Self::HttpStatus { status: 404, .. })
     }
 
     /// Whether trying the same request again may succeed: network failures, timeouts and server faults.
@@ -314,7 +358,10 @@ impl ApiError {
             | Self::Unreachable { .. }
             | Self::Timeout
             | Self::HttpStatus { .. }
-            | Self::Decode { .. } => None,
+            | Self::NoApiAtAddress
+            | Self::Decode { .. }
+            | Self::Redirected { .. }
+            | Self::TooLarge { .. } => None,
         }
     }
 
@@ -641,6 +688,42 @@ mod tests {
 
         let banner = ApiError::from_fault(403, Fault::new(3029, "not yours"));
         assert!(banner.fields(&schema, &sent(json!({"age": 1}))).is_empty());
+    }
+
+    #[test]
+    fn a_404_says_what_to_check_and_never_echoes_the_path() {
+        // What a server says for a path it does not serve: the path holds the key when the whole
+        // key-in-path URL was typed as the server address.
+        let key = "D3A0C0DE-0000-4000-8000-000000000002";
+        let echoed = format!("No operation POST \"/APP/{key}/api/users/login\" in this server");
+        let error = ApiError::from_fault(404, Fault::new(404, &echoed));
+        assert_eq!(error, ApiError::NoApiAtAddress);
+        let shown = error.to_string();
+        assert_eq!(shown, NO_API_HERE);
+        assert!(
+            shown.contains("Server URL") && shown.contains("own fields"),
+            "{shown}"
+        );
+        assert!(!shown.contains(key) && error.server_message().is_none());
+        assert!(error.is_about_connection() && !error.is_retryable());
+
+        // The same for a 404 page that is not a Backendless error at all.
+        let page = ApiError::HttpStatus {
+            status: 404,
+            snippet: format!("<html>Cannot POST /APP/{key}/api/users/login</html>"),
+        };
+        assert_eq!(page.to_string(), NO_API_HERE);
+        assert!(page.is_about_connection());
+        // Other statuses keep their plain sentence; known codes keep their meaning under a 404.
+        let bad_gateway = ApiError::HttpStatus {
+            status: 502,
+            snippet: "x".into(),
+        };
+        assert!(bad_gateway.to_string().contains("HTTP 502"));
+        assert!(matches!(
+            ApiError::from_fault(404, Fault::new(1000, "no such entity")),
+            ApiError::EntityNotFound { .. }
+        ));
     }
 
     #[test]

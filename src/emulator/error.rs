@@ -69,13 +69,16 @@ impl EmulatorError {
         )
     }
 
-    /// Backendless 3064: the `user-token` is unknown, logged out or timed out. The token itself is not echoed,
-    /// so it never reaches a log through an error message.
-    pub fn not_existing_token() -> Self {
+    /// Backendless 3064: the `user-token` is unknown, logged out or timed out. The message is Backendless's own
+    /// (CONTRACT §3), which names the token sent; the emulator never logs error messages and the client redacts
+    /// tokens in the messages it shows.
+    pub fn not_existing_token(user_token: &str) -> Self {
         Self::new(
             StatusCode::UNAUTHORIZED,
             codes::NOT_EXISTING_USER_TOKEN,
-            "Not existing user token. Relogin user to update your user token",
+            format!(
+                "Not existing user token - {user_token}. Relogin user to update your user token"
+            ),
         )
     }
 
@@ -132,6 +135,50 @@ impl EmulatorError {
         )
     }
 
+    /// Backendless 1017 (HTTP 400): a find / count / get ran past the read deadline and was stopped. The code is
+    /// the where-clause one because narrowing the clause is what helps (the Users view shows it under the box).
+    pub fn query_timeout(deadline: std::time::Duration) -> Self {
+        Self::bad_request(
+            codes::INVALID_WHERE,
+            format!(
+                "The query took longer than {} and was stopped; narrow the where clause",
+                human_duration(deadline)
+            ),
+        )
+    }
+
+    /// HTTP 408 with a Backendless body (8002): the request body did not arrive within the body timeout.
+    pub fn body_timeout(timeout: std::time::Duration) -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            codes::UNPARSABLE_REQUEST,
+            format!(
+                "The request body did not arrive within {}",
+                human_duration(timeout)
+            ),
+        )
+    }
+
+    /// The Backendless body for an answer HTTP itself gives before any operation runs (a request line or header
+    /// that does not parse, an over-long URI, headers over the size limit): the status, 8002, and why.
+    pub fn protocol(status: StatusCode) -> Self {
+        let why = match status {
+            StatusCode::URI_TOO_LONG => "the URI is longer than the server accepts",
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => {
+                "the request headers are larger than the server accepts"
+            }
+            StatusCode::BAD_REQUEST => {
+                "the request line or a header (e.g. Content-Length) is malformed"
+            }
+            _ => "the request is not valid HTTP/1.1",
+        };
+        Self::new(
+            status,
+            codes::UNPARSABLE_REQUEST,
+            format!("Could not parse request: {why}"),
+        )
+    }
+
     /// HTTP 404: no operation at this path.
     pub fn no_route(method: &str, path: &str) -> Self {
         Self::new(
@@ -166,6 +213,18 @@ impl From<rusqlite::Error> for EmulatorError {
 impl IntoResponse for EmulatorError {
     fn into_response(self) -> Response {
         (self.status, axum::Json(self.fault)).into_response()
+    }
+}
+
+/// `2 s`, `1.5 s`, `250 ms`: a limit as the error messages state it.
+fn human_duration(duration: std::time::Duration) -> String {
+    let ms = duration.as_millis();
+    if ms >= 1000 && ms.is_multiple_of(1000) {
+        format!("{} s", ms / 1000)
+    } else if ms >= 1000 {
+        format!("{:.1} s", duration.as_secs_f64())
+    } else {
+        format!("{ms} ms")
     }
 }
 

@@ -6,16 +6,17 @@
 mod auth;
 mod demo;
 mod error;
+mod read_pool;
 mod routes;
 mod schema;
+mod server;
 mod store;
 mod where_clause;
 
-use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
 
 use anyhow::Context as _;
 use tokio::sync::oneshot;
@@ -45,8 +46,15 @@ pub enum Storage {
 pub struct EmulatorConfig {
     /// The only application id accepted in the key-in-path URL form.
     pub app_id: String,
-    /// The only REST API key accepted in the key-in-path URL form.
+    /// The only REST API key accepted in the key-in-path URL form (a client key).
     pub api_key: String,
+    /// The CloudCode (server) key, accepted in the same URL position; some operations are refused to client
+    /// keys (CONTRACT §3 "Sessions, keys and registration").
+    pub cloudcode_key: String,
+    /// What a second login of the same user does.
+    pub logins: crate::cli::Logins,
+    /// Whether `users/register` is open (off: 403).
+    pub registration: bool,
     /// Memory or a data directory.
     pub storage: Storage,
     /// Create the demo schema and users if the database is empty.
@@ -61,6 +69,19 @@ pub struct EmulatorConfig {
     pub lockout_secs: u64,
     /// Sliding inactivity timeout of a user-token (0 = never).
     pub session_timeout_secs: u64,
+    /// Time allowed for a request's line and headers, counted from when the server starts waiting for them (the
+    /// connection opening, or the previous answer sent), so it is also how long a keep-alive connection may sit
+    /// idle. Past it the connection is closed.
+    pub header_timeout: std::time::Duration,
+    /// Time allowed for a request body to arrive in full; past it the answer is 408 and the connection closes.
+    pub body_timeout: std::time::Duration,
+    /// How long writing an answer may make no progress (a client that stopped reading) before the connection
+    /// is closed.
+    pub write_timeout: std::time::Duration,
+    /// Most connections served at once; further ones wait in the listen backlog until one closes.
+    pub max_connections: usize,
+    /// How long one find / count / get may run before it is interrupted (answered 1017).
+    pub query_timeout: std::time::Duration,
 }
 
 impl Default for EmulatorConfig {
@@ -68,6 +89,9 @@ impl Default for EmulatorConfig {
         Self {
             app_id: crate::cli::DEMO_APP_ID.to_owned(),
             api_key: crate::cli::DEMO_API_KEY.to_owned(),
+            cloudcode_key: crate::cli::DEMO_CLOUDCODE_KEY.to_owned(),
+            logins: crate::cli::Logins::Replace,
+            registration: true,
             storage: Storage::Memory,
             demo: false,
             demo_users: 0,
@@ -75,6 +99,11 @@ impl Default for EmulatorConfig {
             failed_logins_lock: 0,
             lockout_secs: 900,
             session_timeout_secs: 3600,
+            header_timeout: server::HEADER_TIMEOUT,
+            body_timeout: server::BODY_TIMEOUT,
+            write_timeout: server::WRITE_TIMEOUT,
+            max_connections: server::MAX_CONNECTIONS,
+            query_timeout: server::QUERY_TIMEOUT,
         }
     }
 }
@@ -98,9 +127,20 @@ impl EmulatorConfig {
             !args.api_key.trim().is_empty(),
             "--api-key must not be empty"
         );
+        anyhow::ensure!(
+            !args.cloudcode_key.trim().is_empty(),
+            "--cloudcode-key must not be empty"
+        );
+        anyhow::ensure!(
+            !args.cloudcode_key.eq_ignore_ascii_case(&args.api_key),
+            "--cloudcode-key must differ from --api-key"
+        );
         Ok(Self {
             app_id: args.app_id.clone(),
             api_key: args.api_key.clone(),
+            cloudcode_key: args.cloudcode_key.clone(),
+            logins: args.logins,
+            registration: args.registration.is_on(),
             storage,
             demo: args.demo,
             demo_users: args.demo_users,
@@ -108,6 +148,7 @@ impl EmulatorConfig {
             failed_logins_lock: args.failed_logins_lock,
             lockout_secs: args.lockout_secs,
             session_timeout_secs: args.session_timeout_secs,
+            ..Self::default()
         })
     }
 
@@ -135,6 +176,9 @@ impl RunningEmulator {
             lockout_ms: i64::try_from(config.lockout_secs.saturating_mul(1000)).unwrap_or(i64::MAX),
             session_timeout_ms: i64::try_from(config.session_timeout_secs.saturating_mul(1000))
                 .unwrap_or(i64::MAX),
+            query_timeout: config.query_timeout,
+            logins: config.logins,
+            registration: config.registration,
         };
         let storage = config.storage.clone();
         let (demo, demo_users) = (config.demo, config.demo_users);
@@ -172,21 +216,17 @@ impl RunningEmulator {
             store: Arc::new(store),
             app_id: config.app_id,
             api_key: config.api_key,
-            update_bodies: Mutex::new(VecDeque::new()),
+            cloudcode_key: config.cloudcode_key,
+            body_timeout: config.body_timeout,
         });
         let app = routes::router(state.clone());
         let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
-        let server = tokio::spawn(async move {
-            let shutdown = async {
-                shutdown_rx.await.ok();
-            };
-            if let Err(error) = axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
-            {
-                tracing::error!("emulator server failed: {error:#}");
-            }
-        });
+        let limits = server::ConnectionLimits {
+            header_timeout: config.header_timeout,
+            write_timeout: config.write_timeout,
+            max_connections: config.max_connections,
+        };
+        let server = tokio::spawn(server::serve(listener, app, limits, shutdown_rx));
         tracing::info!("emulator serving on http://{local_addr}");
         Ok(Self {
             local_addr,
@@ -214,16 +254,6 @@ impl RunningEmulator {
             self.state.app_id,
             self.state.api_key
         )
-    }
-
-    /// Bodies of `PUT users/{id}` received so far (the last 1000, oldest first).
-    pub fn update_bodies(&self) -> Vec<serde_json::Value> {
-        let kept = self
-            .state
-            .update_bodies
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        kept.iter().cloned().collect()
     }
 
     /// Test / ops hooks on the running emulator's data.

@@ -2,9 +2,8 @@
 //! operation of CONTRACT.md §3. Handlers validate input and call `Store` on a blocking thread; they never touch
 //! SQL and never hold the store lock across an `.await`.
 
-use std::collections::VecDeque;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::{Body, Bytes, HttpBody as _};
@@ -25,8 +24,6 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// An over-limit body is read (and dropped) up to this size before answering 413, so the client has finished
 /// sending and sees the answer instead of a reset connection.
 const DRAIN_BODY_BYTES: usize = 32 * 1024 * 1024;
-/// How many `PUT users/{id}` bodies are remembered for tests.
-const UPDATE_BODIES_KEPT: usize = 1000;
 /// Default and largest page size (Backendless paging rules).
 const DEFAULT_PAGE_SIZE: i64 = 10;
 const MAX_PAGE_SIZE: i64 = 100;
@@ -39,8 +36,10 @@ pub struct AppState {
     pub app_id: String,
     /// The only REST API key accepted in the key-in-path form.
     pub api_key: String,
-    /// Bodies of `PUT users/{id}` received (newest last), so tests can check exactly what a client sent.
-    pub update_bodies: Mutex<VecDeque<Value>>,
+    /// The CloudCode (server) key, accepted in the same URL position as `api_key`.
+    pub cloudcode_key: String,
+    /// Time allowed for a whole request body to arrive (then 408).
+    pub body_timeout: std::time::Duration,
 }
 
 /// The router: one fallback that dispatches on method and path, so every unknown route answers JSON too.
@@ -54,9 +53,20 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
         .unwrap_or_else(IntoResponse::into_response)
 }
 
+/// Which of the app's keys the URL carried: it decides what the request may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyKind {
+    /// The REST API key (`--api-key`), or the `/api/...` form, which carries no key.
+    Client,
+    /// The CloudCode (server) key (`--cloudcode-key`).
+    CloudCode,
+}
+
 /// The parts of a request the handlers use.
 struct Incoming {
     method: Method,
+    /// The key kind of the URL.
+    key: KeyKind,
     /// Path segments after the app id / key (or after `/api`), percent-decoded.
     rest: Vec<String>,
     query: Vec<(String, String)>,
@@ -74,9 +84,11 @@ async fn handle(state: Arc<AppState>, request: Request) -> EmuResult<Response> {
             percent_decode(s).ok_or_else(|| EmulatorError::no_route(parts.method.as_str(), &path))
         })
         .collect::<EmuResult<_>>()?;
-    let rest = route_prefix(&state, &segments)
+    let (rest, key) = route_prefix(&state, &segments)
         .ok_or_else(|| EmulatorError::no_route(parts.method.as_str(), &path))??;
-    let body = read_body(&parts.headers, body).await?;
+    let body = tokio::time::timeout(state.body_timeout, read_body(&parts.headers, body))
+        .await
+        .map_err(|_| EmulatorError::body_timeout(state.body_timeout))??;
     let query = parts
         .uri
         .query()
@@ -95,6 +107,7 @@ async fn handle(state: Arc<AppState>, request: Request) -> EmuResult<Response> {
         .map(str::to_owned);
     let incoming = Incoming {
         method: parts.method.clone(),
+        key,
         rest: rest.to_vec(),
         query,
         user_token,
@@ -124,6 +137,13 @@ async fn handle(state: Arc<AppState>, request: Request) -> EmuResult<Response> {
             Ok(json_response(json!(roles)))
         }
         (&Method::PUT, ["users", object_id]) => update_user(&state, &incoming, object_id).await,
+        (&Method::PUT, ["users", object_id, "status"]) => {
+            set_status(&state, &incoming, object_id).await
+        }
+        (&Method::POST, ["users", operation @ ("assignRole" | "unassignRole")]) => {
+            change_role(&incoming, operation)
+        }
+        (&Method::POST, ["users", "verifypassowrd"]) => verify_password(&state, &incoming).await,
         (&Method::GET, ["data", table]) if is_users_table(table) => {
             find(&state, &incoming, false).await
         }
@@ -146,18 +166,24 @@ async fn handle(state: Arc<AppState>, request: Request) -> EmuResult<Response> {
     }
 }
 
-/// Strips `/{app-id}/{api-key}` or `/api`. `None`: not an emulator path (404). `Some(Err)`: wrong keys (2002).
-fn route_prefix<'a>(state: &AppState, segments: &'a [String]) -> Option<EmuResult<&'a [String]>> {
+/// Strips `/{app-id}/{api-key}` or `/api` and tells which key the URL carried. `None`: not an emulator path
+/// (404). `Some(Err)`: wrong keys (2002).
+fn route_prefix<'a>(
+    state: &AppState,
+    segments: &'a [String],
+) -> Option<EmuResult<(&'a [String], KeyKind)>> {
     let is_service = |s: &String| matches!(s.as_str(), "users" | "data" | "info");
     match segments {
         [first, rest @ ..] if first == "api" && rest.first().is_some_and(is_service) => {
-            Some(Ok(rest))
+            Some(Ok((rest, KeyKind::Client)))
         }
         [app_id, api_key, rest @ ..] if rest.first().is_some_and(is_service) => {
-            if app_id.eq_ignore_ascii_case(&state.app_id)
-                && api_key.eq_ignore_ascii_case(&state.api_key)
-            {
-                Some(Ok(rest))
+            if !app_id.eq_ignore_ascii_case(&state.app_id) {
+                Some(Err(EmulatorError::bad_app_keys()))
+            } else if api_key.eq_ignore_ascii_case(&state.api_key) {
+                Some(Ok((rest, KeyKind::Client)))
+            } else if api_key.eq_ignore_ascii_case(&state.cloudcode_key) {
+                Some(Ok((rest, KeyKind::CloudCode)))
             } else {
                 Some(Err(EmulatorError::bad_app_keys()))
             }
@@ -166,7 +192,82 @@ fn route_prefix<'a>(state: &AppState, segments: &'a [String]) -> Option<EmuResul
     }
 }
 
-/// Reads the body, answering 413 (with a Backendless body) past [`MAX_BODY_BYTES`].
+/// `PUT users/{objectId}/status` `{"userStatus": "ENABLED" | "DISABLED"}`: CloudCode key only (3054 otherwise).
+/// Disabling ends the user's sessions. Answers the updated record.
+async fn set_status(state: &AppState, incoming: &Incoming, object_id: &str) -> EmuResult<Response> {
+    if incoming.key != KeyKind::CloudCode {
+        return Err(EmulatorError::bad_request(
+            codes::ONLY_FOR_BL_LOGIC,
+            "Operation allowed only for BL logic.",
+        ));
+    }
+    let body = parse_json_object(&incoming.body)?;
+    let status = match body.get("userStatus").and_then(Value::as_str) {
+        Some(status @ ("ENABLED" | "DISABLED")) => status.to_owned(),
+        _ => {
+            return Err(EmulatorError::bad_request(
+                codes::UPDATE_FAILED,
+                "userStatus must be \"ENABLED\" or \"DISABLED\"",
+            ));
+        }
+    };
+    let object_id = object_id.to_owned();
+    let user = blocking(state, move |store| {
+        store.set_user_status_by_id(&object_id, &status)
+    })
+    .await?;
+    Ok(json_response(user))
+}
+
+/// `POST users/assignRole` / `users/unassignRole`: 2011 with a client key. With the CloudCode key the emulator
+/// does not implement role changes yet and says so (roles are built in the admin issue).
+fn change_role(incoming: &Incoming, operation: &str) -> EmuResult<Response> {
+    if incoming.key != KeyKind::CloudCode {
+        return Err(EmulatorError::bad_request(
+            codes::ROLE_CHANGE_NEEDS_SERVER_KEY,
+            "Role assignment is allowed only from the server code (CloudCode key)",
+        ));
+    }
+    // An emulator-level answer like its 404 for unknown routes: the code is the HTTP status.
+    Err(EmulatorError::new(
+        StatusCode::NOT_IMPLEMENTED,
+        i64::from(StatusCode::NOT_IMPLEMENTED.as_u16()),
+        format!("users/{operation} is not implemented in the emulator yet"),
+    ))
+}
+
+/// `POST users/verifypassowrd` `{"password"}` (spelled so by Backendless): 3122 with a client key. With the
+/// CloudCode key it checks the password of the `user-token`'s user and answers `{"valid": bool}`.
+async fn verify_password(state: &AppState, incoming: &Incoming) -> EmuResult<Response> {
+    if incoming.key != KeyKind::CloudCode {
+        return Err(EmulatorError::bad_request(
+            codes::PASSWORD_CHECK_NEEDS_SERVER_KEY,
+            "Password verification allowed only from CloudCode",
+        ));
+    }
+    let body = parse_json_object(&incoming.body)?;
+    let password = match body.get(PASSWORD) {
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        _ => {
+            return Err(EmulatorError::bad_request(
+                codes::EMPTY_CREDENTIALS,
+                "Password is empty",
+            ));
+        }
+    };
+    let user_token = incoming.user_token.clone();
+    let hash = blocking(state, move |store| {
+        store.password_hash_of_caller(user_token.as_deref())
+    })
+    .await?;
+    let valid = auth::verify_password_bounded(password, hash)
+        .await
+        .map_err(EmulatorError::internal)?;
+    Ok(json_response(json!({ "valid": valid })))
+}
+
+/// Reads the body, answering 413 (with a Backendless body) past [`MAX_BODY_BYTES`]. The caller bounds its time
+/// (`AppState::body_timeout`); a body left unread makes hyper close the connection after the answer.
 async fn read_body(headers: &HeaderMap, mut body: Body) -> EmuResult<Bytes> {
     let declared = headers
         .get(axum::http::header::CONTENT_LENGTH)
@@ -209,13 +310,6 @@ where
     tokio::task::spawn_blocking(move || work(&store))
         .await
         .map_err(EmulatorError::internal)?
-}
-
-/// Runs slow CPU work (password hashing) on a blocking thread.
-async fn cpu<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> EmuResult<T> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(EmulatorError::internal)
 }
 
 fn json_response(value: Value) -> Response {
@@ -262,19 +356,13 @@ async fn login(state: &AppState, incoming: &Incoming) -> EmuResult<Response> {
             "Login or password is empty",
         ));
     }
-    let candidate = blocking(state, move |store| store.login_candidate(&identity)).await?;
-    let hash = candidate.as_ref().map_or_else(
-        || auth::dummy_hash().to_owned(),
-        |c| c.password_hash.clone(),
-    );
-    let password_ok = cpu(move || auth::verify_password(&password, &hash)).await?;
-    let Some(candidate) = candidate else {
-        return Err(super::store::invalid_credentials());
-    };
-    let user = blocking(state, move |store| {
-        store.login_finish(&candidate.object_id, password_ok)
-    })
-    .await?;
+    // The attempt is booked (or refused with 3036) before any hashing; dropping it gives the slot back.
+    let attempt = blocking(state, move |store| store.login_begin(&identity)).await?;
+    let hash = attempt.password_hash();
+    let password_ok = auth::verify_password_bounded(password, hash)
+        .await
+        .map_err(EmulatorError::internal)?;
+    let user = blocking(state, move |store| store.login_finish(attempt, password_ok)).await?;
     Ok(json_response(user))
 }
 
@@ -286,6 +374,13 @@ async fn logout(state: &AppState, incoming: &Incoming) -> EmuResult<Response> {
 }
 
 async fn register(state: &AppState, incoming: &Incoming) -> EmuResult<Response> {
+    if !state.store.settings.registration {
+        return Err(EmulatorError::new(
+            StatusCode::FORBIDDEN,
+            codes::REGISTRATION_DISABLED,
+            "User registration is denied for this version of application",
+        ));
+    }
     let body = parse_json_object(&incoming.body)?;
     let password = match body.get(PASSWORD) {
         None | Some(Value::Null) => String::new(),
@@ -305,8 +400,8 @@ async fn register(state: &AppState, incoming: &Incoming) -> EmuResult<Response> 
             "Unable to register user: the password is missing",
         ));
     }
-    let hash = cpu(move || auth::hash_password(&password))
-        .await?
+    let hash = auth::hash_password_bounded(password)
+        .await
         .map_err(EmulatorError::internal)?;
     let user = blocking(state, move |store| store.register(&body, &hash)).await?;
     Ok(json_response(user))
@@ -318,16 +413,6 @@ async fn update_user(
     object_id: &str,
 ) -> EmuResult<Response> {
     let body = parse_json(&incoming.body)?;
-    {
-        let mut kept = state
-            .update_bodies
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if kept.len() >= UPDATE_BODIES_KEPT {
-            kept.pop_front();
-        }
-        kept.push_back(body.clone());
-    }
     let user_token = incoming.user_token.clone();
     // A new password is hashed before the store lock is taken, and only for an accepted token, so anonymous
     // requests cannot make the server burn CPU.
@@ -344,8 +429,8 @@ async fn update_user(
             })
             .await?;
             Some(
-                cpu(move || auth::hash_password(&password))
-                    .await?
+                auth::hash_password_bounded(password)
+                    .await
                     .map_err(EmulatorError::internal)?,
             )
         }

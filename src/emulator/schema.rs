@@ -15,7 +15,7 @@ pub const IDENTITY: &str = "email";
 pub const PASSWORD: &str = "password";
 
 /// Keys an update body may carry that are never written (official SDKs send whole objects back).
-pub const IGNORED_UPDATE_KEYS: [&str; 8] = crate::backendless::wire::SYSTEM_KEYS;
+pub const IGNORED_UPDATE_KEYS: &[&str] = &crate::backendless::wire::SYSTEM_KEYS;
 
 /// A Backendless column type the emulator stores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,8 +158,18 @@ pub fn base_columns() -> Vec<Column> {
         email,
         Column::user(PASSWORD, ColumnType::String, true),
         Column::user("name", ColumnType::String, false),
+        Column::system("socialAccount", ColumnType::String),
+        Column::system("accountType", ColumnType::String),
+        Column::system("oAuthIdentities", ColumnType::Json),
     ]
 }
+
+/// The value every record created by the emulator has in `socialAccount` and `accountType` (a user who
+/// registered with identity and password, not through a social login).
+pub const BACKENDLESS_ACCOUNT: &str = "BACKENDLESS";
+
+/// `blUserLocale` of a user registered without one.
+pub const DEFAULT_USER_LOCALE: &str = "en";
 
 /// The Users schema as the emulator currently knows it (kept in step with the SQLite table).
 #[derive(Debug, Clone, Default)]
@@ -194,14 +204,56 @@ impl Schema {
     }
 }
 
-/// Whether `name` may become a column: a letter or `_`, then letters, digits, `_`; at most 64 characters.
-/// This is also what makes it safe to quote into DDL.
+/// Names SQLite resolves to a table's hidden row id (in any letter case). A column with one of these names would
+/// shadow the row id, and with it the paging order of `find`, so no property may take them.
+pub const ROWID_ALIASES: [&str; 3] = ["rowid", "oid", "_rowid_"];
+
+/// Longest text a property may store, in characters: a `STRING` / `TEXT` value, or a `JSON` value as JSON text.
+/// Bounds what one `LIKE` comparison costs (see `where_clause::MAX_LIKE_PATTERN_CHARS`).
+pub const MAX_VALUE_CHARS: usize = 65_536;
+
+/// Deepest nesting of arrays / objects in a `JSON` property value. A page of `find` wraps each value in two more
+/// levels; this keeps the whole answer well inside the 128 levels common JSON parsers accept.
+pub const MAX_VALUE_DEPTH: usize = 32;
+
+/// Whether `name` is one of [`ROWID_ALIASES`], ignoring ASCII case.
+pub fn is_rowid_alias(name: &str) -> bool {
+    ROWID_ALIASES.iter().any(|a| a.eq_ignore_ascii_case(name))
+}
+
+/// Whether `name` may become a column: a letter or `_`, then letters, digits, `_`; at most 64 characters; not a
+/// row-id alias. This is also what makes it safe to quote into DDL.
 pub fn is_valid_column_name(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
         && name.len() <= 64
         && !name.starts_with("___")
+        && !is_rowid_alias(name)
+}
+
+/// How deeply arrays / objects nest in `value` (a scalar is 0, `[1]` is 1), without recursion.
+pub fn json_depth(value: &Value) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(value, 0usize)];
+    while let Some((value, depth)) = stack.pop() {
+        let children: Box<dyn Iterator<Item = &Value>> = match value {
+            Value::Array(items) => Box::new(items.iter()),
+            Value::Object(map) => Box::new(map.values()),
+            _ => continue,
+        };
+        let depth = depth + 1;
+        deepest = deepest.max(depth);
+        stack.extend(children.map(|child| (child, depth)));
+    }
+    deepest
+}
+
+/// The 3024 / 3021 text for a value over [`MAX_VALUE_CHARS`].
+fn too_long(name: &str, chars: usize) -> String {
+    format!(
+        "Value for property '{name}' is {chars} characters long; at most {MAX_VALUE_CHARS} are allowed"
+    )
 }
 
 /// `"name"` for SQL. Only called with names that passed [`is_valid_column_name`] or came from the schema.
@@ -223,7 +275,13 @@ pub fn json_to_sql(column: &Column, value: &Value) -> Result<SqlValue, String> {
     }
     match column.column_type {
         ColumnType::String | ColumnType::Text | ColumnType::StringId => match value {
-            Value::String(s) => Ok(SqlValue::Text(s.clone())),
+            Value::String(s) => {
+                let chars = s.chars().count();
+                if chars > MAX_VALUE_CHARS {
+                    return Err(too_long(name, chars));
+                }
+                Ok(SqlValue::Text(s.clone()))
+            }
             _ => Err(wrong("a string")),
         },
         ColumnType::Int => match value {
@@ -265,7 +323,20 @@ pub fn json_to_sql(column: &Column, value: &Value) -> Result<SqlValue, String> {
                 .ok_or_else(|| format!("Invalid date format for property '{name}'")),
             _ => Err(wrong("a date (epoch milliseconds or ISO-8601 string)")),
         },
-        ColumnType::Json => Ok(SqlValue::Text(value.to_string())),
+        ColumnType::Json => {
+            let depth = json_depth(value);
+            if depth > MAX_VALUE_DEPTH {
+                return Err(format!(
+                    "Value for property '{name}' is nested {depth} levels deep; at most {MAX_VALUE_DEPTH} are allowed"
+                ));
+            }
+            let text = value.to_string();
+            let chars = text.chars().count();
+            if chars > MAX_VALUE_CHARS {
+                return Err(too_long(name, chars));
+            }
+            Ok(SqlValue::Text(text))
+        }
     }
 }
 
@@ -349,7 +420,10 @@ mod tests {
         ] {
             assert!(!is_valid_column_name(bad), "{bad:?} should be rejected");
         }
-        for good in ["age", "_x", "phoneNumber", "a1_b2"] {
+        for alias in ["rowid", "ROWID", "Oid", "_rowid_", "_ROWID_"] {
+            assert!(!is_valid_column_name(alias), "{alias:?} shadows the row id");
+        }
+        for good in ["age", "_x", "phoneNumber", "a1_b2", "rowids", "oidc"] {
             assert!(is_valid_column_name(good), "{good:?} should be accepted");
         }
     }
@@ -396,6 +470,33 @@ mod tests {
         assert_eq!(ColumnType::infer(&json!(true)), ColumnType::Boolean);
         assert_eq!(ColumnType::infer(&json!({"a": 1})), ColumnType::Json);
         assert_eq!(ColumnType::infer(&json!([1])), ColumnType::Json);
+    }
+
+    #[test]
+    fn values_past_the_size_and_depth_limits_are_refused_naming_the_property() {
+        let bio = Column::user("bio", ColumnType::Text, false);
+        assert!(json_to_sql(&bio, &json!("é".repeat(MAX_VALUE_CHARS))).is_ok());
+        let error = json_to_sql(&bio, &json!("x".repeat(MAX_VALUE_CHARS + 1))).unwrap_err();
+        assert!(
+            error.contains("'bio'") && error.contains("65536"),
+            "{error}"
+        );
+
+        let prefs = Column::user("prefs", ColumnType::Json, false);
+        let nested = |depth: usize| {
+            let mut value = json!(1);
+            for _ in 0..depth {
+                value = json!([value]);
+            }
+            value
+        };
+        assert_eq!(json_depth(&nested(MAX_VALUE_DEPTH)), MAX_VALUE_DEPTH);
+        assert_eq!(json_depth(&json!({"a": [1, {"b": 2}], "c": 3})), 3);
+        assert!(json_to_sql(&prefs, &nested(MAX_VALUE_DEPTH)).is_ok());
+        let error = json_to_sql(&prefs, &nested(MAX_VALUE_DEPTH + 1)).unwrap_err();
+        assert!(error.contains("'prefs'") && error.contains("32"), "{error}");
+        let error = json_to_sql(&prefs, &json!(["x".repeat(MAX_VALUE_CHARS)])).unwrap_err();
+        assert!(error.contains("'prefs'"), "{error}");
     }
 
     #[test]

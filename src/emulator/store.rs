@@ -1,4 +1,5 @@
-//! `Store`: the emulator's SQLite database (users, schema, sessions, roles, login state) behind one mutex.
+//! `Store`: the emulator's SQLite database (users, schema, sessions, roles, login state): writes behind one mutex,
+//! find / count / get on a pool of read-only connections (`read_pool`) under a deadline.
 //!
 //! Every method is synchronous and short; callers run them on a blocking thread and never hold the lock across
 //! an `.await`. No axum types here. Durability: WAL with `synchronous=NORMAL` means a committed transaction is in
@@ -18,19 +19,30 @@ use serde_json::{Map, Value};
 use super::auth;
 use super::demo::{self, DemoUser};
 use super::error::{EmuResult, EmulatorError};
+use super::read_pool::{Database, ReadPool};
 use super::schema::{
-    Column, ColumnType, IDENTITY, IGNORED_UPDATE_KEYS, PASSWORD, Schema, base_columns,
-    is_valid_column_name, json_to_sql, quote_ident, record_json,
+    BACKENDLESS_ACCOUNT, Column, ColumnType, DEFAULT_USER_LOCALE, IDENTITY, IGNORED_UPDATE_KEYS,
+    PASSWORD, ROWID_ALIASES, Schema, base_columns, is_rowid_alias, is_valid_column_name,
+    json_to_sql, quote_ident, record_json,
 };
 use super::where_clause::SqlFragment;
 use crate::backendless::codes;
+use crate::cli::Logins;
 
 /// The database file inside a `--data` directory.
 pub const DB_FILE_NAME: &str = "emulator.sqlite3";
 /// Most columns the Users table may have (SQLite's own limit is 2000).
 const MAX_COLUMNS: usize = 500;
+/// Most new properties (dynamic-schema columns) one register or update may add, so a single request, even an
+/// unauthenticated `register`, cannot use up [`MAX_COLUMNS`].
+pub const MAX_NEW_COLUMNS_PER_REQUEST: usize = 20;
 /// How stale a session's persisted `last_used` may get before it is written again.
 const SESSION_PERSIST_INTERVAL_MS: i64 = 60_000;
+/// Most identities whose failed logins are remembered at once. Past it, entries that are neither locked nor in
+/// the middle of a password check are forgotten first (so the map holds at most this many plus the locked ones).
+pub const MAX_TRACKED_IDENTITIES: usize = 100_000;
+/// Most problems `PRAGMA quick_check` lists in the start-up error.
+const QUICK_CHECK_MAX_PROBLEMS: u32 = 3;
 
 /// Behaviour flags of the emulator that the store enforces.
 #[derive(Debug)]
@@ -43,6 +55,12 @@ pub struct StoreSettings {
     pub lockout_ms: i64,
     /// Sliding inactivity timeout of a user-token (0 = never).
     pub session_timeout_ms: i64,
+    /// How long one find / count / get may run before it is interrupted (answered 1017).
+    pub query_timeout: std::time::Duration,
+    /// What a second login of the same user does (`serve --logins`).
+    pub logins: crate::cli::Logins,
+    /// Whether `users/register` is open (`serve --registration`).
+    pub registration: bool,
 }
 
 /// Who is making a request, from a valid `user-token`.
@@ -73,13 +91,100 @@ pub struct FindQuery {
 
 /// What login needs from the store before the (slow) password check, which runs outside the lock.
 #[derive(Debug, Clone)]
-pub struct LoginCandidate {
+struct LoginCandidate {
     /// The user's objectId.
-    pub object_id: String,
+    object_id: String,
     /// The stored Argon2id hash.
-    pub password_hash: String,
+    password_hash: String,
 }
 
+/// Failed-login state of one identity (lower-cased; unknown identities are tracked the same way).
+#[derive(Debug, Default, Clone, Copy)]
+struct Attempts {
+    /// Consecutive failed password checks.
+    failed: u32,
+    /// Password checks reserved and not finished yet.
+    in_flight: u32,
+    /// Locked while `now < locked_until_ms` (0: not locked).
+    locked_until_ms: i64,
+}
+
+impl Attempts {
+    fn is_locked(&self, now: i64) -> bool {
+        self.locked_until_ms > now
+    }
+}
+
+/// The lockout book: per identity, failures and reserved checks. Its own mutex, shared with every
+/// [`LoginAttempt`] so an abandoned attempt gives its reservation back.
+#[derive(Debug, Default)]
+struct LoginAttempts {
+    by_identity: HashMap<String, Attempts>,
+}
+
+impl LoginAttempts {
+    /// Forgets idle, unlocked identities once the book is full.
+    fn make_room(&mut self, now: i64) {
+        if self.by_identity.len() >= MAX_TRACKED_IDENTITIES {
+            self.by_identity
+                .retain(|_, a| a.in_flight > 0 || a.is_locked(now));
+        }
+    }
+
+    /// Gives back one reservation of `key`; drops the entry when nothing is left to remember.
+    fn release(&mut self, key: &str) {
+        if let Some(entry) = self.by_identity.get_mut(key) {
+            entry.in_flight = entry.in_flight.saturating_sub(1);
+            if entry.in_flight == 0 && entry.failed == 0 && entry.locked_until_ms == 0 {
+                self.by_identity.remove(key);
+            }
+        }
+    }
+}
+
+/// A login whose password check may run: the slot was reserved in the lockout book before any hashing, so
+/// concurrent wrong passwords cannot all be checked. Dropping it unfinished gives the slot back.
+#[derive(Debug)]
+pub struct LoginAttempt {
+    book: Arc<Mutex<LoginAttempts>>,
+    /// The lower-cased identity; `None` when lockout is off (nothing reserved).
+    key: Option<String>,
+    candidate: Option<LoginCandidate>,
+}
+
+impl LoginAttempt {
+    /// The hash to verify the password against: the user's, or a dummy for an unknown identity (so both take
+    /// the same time).
+    pub fn password_hash(&self) -> String {
+        self.candidate.as_ref().map_or_else(
+            || auth::dummy_hash().to_owned(),
+            |c| c.password_hash.clone(),
+        )
+    }
+}
+
+impl Drop for LoginAttempt {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            lock_book(&self.book).release(&key);
+        }
+    }
+}
+
+fn lock_book(book: &Mutex<LoginAttempts>) -> MutexGuard<'_, LoginAttempts> {
+    book.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Backendless 3036.
+fn account_locked() -> EmulatorError {
+    EmulatorError::bad_request(
+        codes::ACCOUNT_LOCKED,
+        "User account is locked out due to too many failed logins",
+    )
+}
+
+/// A live session, keyed in `Inner::sessions` by the digest of its user-token ([`auth::token_digest`]).
 #[derive(Debug)]
 struct Session {
     object_id: String,
@@ -91,12 +196,16 @@ struct Session {
 struct Inner {
     conn: Connection,
     schema: Arc<Schema>,
+    /// Keyed by token digest; the tokens themselves are never kept.
     sessions: HashMap<String, Session>,
 }
 
 /// The emulator's storage. Cheap to share behind an `Arc`.
 pub struct Store {
     inner: Mutex<Inner>,
+    /// Read-only connections for find / count / get: they run outside `inner`'s lock, under a deadline.
+    reads: ReadPool,
+    login_attempts: Arc<Mutex<LoginAttempts>>,
     /// The flags the store enforces.
     pub settings: StoreSettings,
 }
@@ -119,7 +228,7 @@ CREATE TABLE IF NOT EXISTS _columns (
     is_system INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS _sessions (
-    token TEXT PRIMARY KEY NOT NULL,
+    token_digest TEXT PRIMARY KEY NOT NULL,
     object_id TEXT NOT NULL,
     created INTEGER NOT NULL,
     last_used INTEGER NOT NULL
@@ -130,34 +239,37 @@ CREATE TABLE IF NOT EXISTS _roles (
     role TEXT NOT NULL,
     PRIMARY KEY (object_id, role)
 );
-CREATE TABLE IF NOT EXISTS _login_state (
-    object_id TEXT PRIMARY KEY NOT NULL,
-    failed INTEGER NOT NULL,
+CREATE TABLE IF NOT EXISTS _lockouts (
+    identity TEXT PRIMARY KEY NOT NULL,
     locked_until INTEGER NOT NULL
 );
+DROP TABLE IF EXISTS _login_state;
 "#;
 
 impl Store {
     /// Opens (creating if needed) the database: in memory, or `DB_FILE_NAME` inside `dir`.
     pub fn open(dir: Option<&Path>, settings: StoreSettings) -> anyhow::Result<Self> {
+        let database = dir.map_or_else(Database::new_memory, |dir| {
+            Database::File(dir.join(DB_FILE_NAME))
+        });
         let conn = match dir {
-            None => Connection::open_in_memory().context("cannot open an in-memory database")?,
+            None => database.open_memory_writer()?,
             Some(dir) => {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("cannot create data dir {}", dir.display()))?;
+                owner_only::create_dir(dir)?;
                 let path = dir.join(DB_FILE_NAME);
+                owner_only::create_file(&path)?;
                 let conn = Connection::open(&path)
                     .with_context(|| format!("cannot open {}", path.display()))?;
                 let mode: String = conn
                     .query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))
-                    .with_context(|| {
-                        format!("cannot use {} (is the directory writable?)", path.display())
-                    })?;
+                    .map_err(|e| open_error(&path, e))?;
                 anyhow::ensure!(
                     mode.eq_ignore_ascii_case("wal"),
                     "cannot switch {} to WAL mode",
                     path.display()
                 );
+                check_integrity(&conn, &path)?;
+                owner_only::tighten_db_files(&path)?;
                 conn
             }
         };
@@ -166,6 +278,11 @@ impl Store {
         conn.set_prepared_statement_cache_capacity(128);
         conn.execute_batch(SETUP_SQL)
             .context("cannot create the emulator tables (is the data dir writable?)")?;
+        migrate_plain_tokens(&conn).context("cannot migrate the stored sessions")?;
+        if let Some(dir) = dir {
+            // The first write created the -wal and -shm files (with the main file's mode); check them anyway.
+            owner_only::tighten_db_files(&dir.join(DB_FILE_NAME))?;
+        }
         let mut inner = Inner {
             conn,
             schema: Arc::new(Schema::default()),
@@ -174,9 +291,12 @@ impl Store {
         inner.ensure_users_table()?;
         let store = Self {
             inner: Mutex::new(inner),
+            reads: ReadPool::open(&database, settings.query_timeout)?,
+            login_attempts: Arc::new(Mutex::new(LoginAttempts::default())),
             settings,
         };
         store.load_sessions()?;
+        store.load_lockouts()?;
         Ok(store)
     }
 
@@ -209,19 +329,48 @@ impl Store {
         let rows: Vec<(String, String, i64)> = {
             let mut stmt = inner
                 .conn
-                .prepare("SELECT token, object_id, last_used FROM _sessions")?;
+                .prepare("SELECT token_digest, object_id, last_used FROM _sessions")?;
             stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
                 .collect::<Result<_, _>>()?
         };
-        for (user_token, object_id, last_used_ms) in rows {
+        for (digest, object_id, last_used_ms) in rows {
             let roles = inner.roles_of(&object_id)?;
             inner.sessions.insert(
-                user_token,
+                digest,
                 Session {
                     object_id,
                     roles,
                     last_used_ms,
                     persisted_last_used_ms: last_used_ms,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// Loads the locks still running from an earlier run.
+    fn load_lockouts(&self) -> anyhow::Result<()> {
+        let inner = self.lock();
+        let now = now_ms();
+        inner.conn.execute(
+            "DELETE FROM _lockouts WHERE locked_until <= ?1",
+            params![now],
+        )?;
+        let rows: Vec<(String, i64)> = {
+            let mut stmt = inner
+                .conn
+                .prepare("SELECT identity, locked_until FROM _lockouts")?;
+            stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect::<Result<_, _>>()?
+        };
+        let mut book = lock_book(&self.login_attempts);
+        for (identity, locked_until_ms) in rows {
+            book.by_identity.insert(
+                identity,
+                Attempts {
+                    failed: self.settings.failed_logins_lock,
+                    in_flight: 0,
+                    locked_until_ms,
                 },
             );
         }
@@ -322,23 +471,52 @@ impl Store {
         self.authenticate(Some(user_token)).is_ok()
     }
 
-    /// Logout: the token stops working.
+    /// Logout: the token stops working. Without a token it succeeds and does nothing (the official SDK logs out
+    /// tokenless right after register); an unknown token is still 3064.
     pub fn logout(&self, user_token: Option<&str>) -> EmuResult<()> {
         let mut inner = self.lock();
-        inner.authenticate(user_token, &self.settings)?;
         if let Some(user_token) = user_token {
-            inner.sessions.remove(user_token);
+            inner.authenticate(Some(user_token), &self.settings)?;
+            let digest = auth::token_digest(user_token);
+            inner.sessions.remove(&digest);
             inner.conn.execute(
-                "DELETE FROM _sessions WHERE token = ?1",
-                params![user_token],
+                "DELETE FROM _sessions WHERE token_digest = ?1",
+                params![digest],
             )?;
         }
         Ok(())
     }
 
-    /// Login, step 1: the account to check. 3003 for an unknown identity, 3036 while locked.
-    /// `Ok(None)` means "unknown identity": the caller still verifies a dummy hash, then answers 3003.
-    pub fn login_candidate(&self, identity: &str) -> EmuResult<Option<LoginCandidate>> {
+    /// Login, step 1, before any hashing: reserves a password check for `identity` in the lockout book
+    /// (atomically: failures plus checks in flight never exceed `failed_logins_lock`) and finds the account.
+    /// 3036 while the identity is locked or all its checks are taken. Unknown identities are booked the same
+    /// way, so the lockout does not tell which accounts exist.
+    pub fn login_begin(&self, identity: &str) -> EmuResult<LoginAttempt> {
+        let limit = self.settings.failed_logins_lock;
+        let key = (limit > 0).then(|| identity.trim().to_lowercase());
+        if let Some(key) = &key {
+            let now = now_ms();
+            let mut book = lock_book(&self.login_attempts);
+            if !book.by_identity.contains_key(key) {
+                book.make_room(now);
+            }
+            let entry = book.by_identity.entry(key.clone()).or_default();
+            if entry.locked_until_ms != 0 && !entry.is_locked(now) {
+                // The lock has run out: start counting afresh.
+                entry.failed = 0;
+                entry.locked_until_ms = 0;
+            }
+            if entry.is_locked(now) || entry.failed.saturating_add(entry.in_flight) >= limit {
+                return Err(account_locked());
+            }
+            entry.in_flight += 1;
+        }
+        // From here on the reservation is given back if anything fails (the attempt is dropped).
+        let mut attempt = LoginAttempt {
+            book: self.login_attempts.clone(),
+            key,
+            candidate: None,
+        };
         let inner = self.lock();
         let found: Option<(String, Option<String>)> = inner
             .conn
@@ -347,52 +525,71 @@ impl Store {
             )?
             .query_row(params![identity], |row| Ok((row.get(0)?, row.get(1)?)))
             .optional()?;
-        let Some((object_id, hash)) = found else {
-            return Ok(None);
-        };
-        let locked_until: Option<i64> = inner
-            .conn
-            .prepare_cached("SELECT locked_until FROM _login_state WHERE object_id = ?1")?
-            .query_row(params![object_id], |row| row.get(0))
-            .optional()?;
-        if locked_until.is_some_and(|until| until > now_ms()) {
-            return Err(EmulatorError::bad_request(
-                codes::ACCOUNT_LOCKED,
-                "User account is locked out due to too many failed logins",
-            ));
-        }
-        Ok(Some(LoginCandidate {
+        attempt.candidate = found.map(|(object_id, hash)| LoginCandidate {
             object_id,
             password_hash: hash.unwrap_or_default(),
-        }))
+        });
+        Ok(attempt)
+    }
+
+    /// Books the outcome of a password check in the lockout book: a failure counts (and may start a lock; it
+    /// never clears one); a success clears the count unless the identity got locked meanwhile (then 3036).
+    fn settle_attempt(&self, mut attempt: LoginAttempt, password_ok: bool) -> EmuResult<()> {
+        let Some(key) = attempt.key.take() else {
+            return Ok(());
+        };
+        let now = now_ms();
+        let limit = self.settings.failed_logins_lock;
+        let new_lock = {
+            let mut book = lock_book(&self.login_attempts);
+            book.release(&key);
+            let entry = book.by_identity.entry(key.clone()).or_default();
+            if password_ok {
+                if entry.is_locked(now) {
+                    return Err(account_locked());
+                }
+                entry.failed = 0;
+                if entry.in_flight == 0 {
+                    book.by_identity.remove(&key);
+                }
+                None
+            } else {
+                entry.failed = entry.failed.saturating_add(1);
+                if entry.failed >= limit && !entry.is_locked(now) {
+                    entry.locked_until_ms = now.saturating_add(self.settings.lockout_ms);
+                    Some(entry.locked_until_ms)
+                } else {
+                    None
+                }
+            }
+        };
+        if let Some(locked_until) = new_lock {
+            // Kept across restarts; the count itself lives only in memory.
+            self.lock().conn.execute(
+                "INSERT INTO _lockouts (identity, locked_until) VALUES (?1, ?2)
+                 ON CONFLICT(identity) DO UPDATE SET locked_until = excluded.locked_until",
+                params![key, locked_until],
+            )?;
+        }
+        Ok(())
     }
 
     /// Login, step 2: records the outcome of the password check. On success returns the user with a new
-    /// `user-token`; otherwise 3003 (counting towards the lockout) or 3090 for a disabled account.
-    pub fn login_finish(&self, object_id: &str, password_ok: bool) -> EmuResult<Value> {
-        let mut inner = self.lock();
-        let now = now_ms();
+    /// `user-token`; otherwise 3003 (counting towards the lockout; also for an unknown identity), 3036 when the
+    /// identity got locked meanwhile, or 3090 for a disabled account.
+    pub fn login_finish(&self, attempt: LoginAttempt, password_ok: bool) -> EmuResult<Value> {
+        let object_id = attempt.candidate.as_ref().map(|c| c.object_id.clone());
+        let password_ok = password_ok && object_id.is_some();
+        self.settle_attempt(attempt, password_ok)?;
+        let Some(object_id) = object_id else {
+            return Err(invalid_credentials());
+        };
         if !password_ok {
-            let lock_after = i64::from(self.settings.failed_logins_lock);
-            let failed: i64 = inner
-                .conn
-                .prepare_cached("SELECT failed FROM _login_state WHERE object_id = ?1")?
-                .query_row(params![object_id], |row| row.get(0))
-                .optional()?
-                .unwrap_or(0)
-                + 1;
-            let (failed, locked_until) = if lock_after > 0 && failed >= lock_after {
-                (0, now + self.settings.lockout_ms)
-            } else {
-                (failed, 0)
-            };
-            inner.conn.execute(
-                "INSERT INTO _login_state (object_id, failed, locked_until) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(object_id) DO UPDATE SET failed = excluded.failed, locked_until = excluded.locked_until",
-                params![object_id, failed, locked_until],
-            )?;
             return Err(invalid_credentials());
         }
+        let object_id = object_id.as_str();
+        let mut inner = self.lock();
+        let now = now_ms();
         let status: Option<Option<String>> = inner
             .conn
             .query_row(
@@ -410,32 +607,46 @@ impl Store {
                 "User account has been disabled",
             ));
         }
+        // `serve --logins`: a live session of the same user is replaced, refuses this login, or counts.
+        let alive = inner.live_sessions_of(object_id, &self.settings, now);
+        let replace = match self.settings.logins {
+            Logins::Replace => alive > 0,
+            Logins::Refuse if alive > 0 => return Err(second_login_refused()),
+            Logins::Max(limit) if alive >= limit as usize => return Err(too_many_sessions()),
+            Logins::Refuse | Logins::Max(_) => false,
+        };
         let user_token = auth::new_user_token().map_err(EmulatorError::internal)?;
+        let digest = auth::token_digest(&user_token);
         let roles = inner.roles_of(object_id)?;
         let tx = inner.conn.transaction()?;
-        tx.execute(
-            "DELETE FROM _login_state WHERE object_id = ?1",
-            params![object_id],
-        )?;
+        if replace {
+            tx.execute(
+                "DELETE FROM _sessions WHERE object_id = ?1",
+                params![object_id],
+            )?;
+        }
         tx.execute(
             "UPDATE Users SET \"lastLogin\" = ?1 WHERE \"objectId\" = ?2",
             params![now, object_id],
         )?;
         tx.execute(
-            "INSERT INTO _sessions (token, object_id, created, last_used) VALUES (?1, ?2, ?3, ?3)",
-            params![user_token, object_id, now],
+            "INSERT INTO _sessions (token_digest, object_id, created, last_used) VALUES (?1, ?2, ?3, ?3)",
+            params![digest, object_id, now],
         )?;
         tx.commit()?;
+        if replace {
+            inner.sessions.retain(|_, s| s.object_id != object_id);
+        }
         let schema = inner.schema.clone();
         let columns: Vec<Column> = schema.readable().cloned().collect();
         let mut record = inner
             .read_record(&columns, object_id)?
             .ok_or_else(invalid_credentials)?;
         if let Value::Object(map) = &mut record {
-            map.insert("user-token".to_owned(), Value::String(user_token.clone()));
+            map.insert("user-token".to_owned(), Value::String(user_token));
         }
         inner.sessions.insert(
-            user_token,
+            digest,
             Session {
                 object_id: object_id.to_owned(),
                 roles,
@@ -450,7 +661,9 @@ impl Store {
         Ok(record)
     }
 
-    /// Registers a user. `password_hash` is the hash of the body's `password` (validated by the caller).
+    /// Registers a user. `password_hash` is the hash of the body's `password` (validated by the caller). 3011
+    /// without the identity, 3033 for an identity already taken; unknown properties become columns with dynamic
+    /// schema on and are dropped with it off.
     pub fn register(&self, body: &Map<String, Value>, password_hash: &str) -> EmuResult<Value> {
         let dynamic = self.dynamic_schema();
         let mut inner = self.lock();
@@ -478,14 +691,8 @@ impl Store {
                     let sql = json_to_sql(column, value).map_err(registration_failed)?;
                     values.push((column.clone(), sql));
                 }
-                None if !dynamic => {
-                    return Err(EmulatorError::bad_request(
-                        codes::REGISTRATION_UNKNOWN_PROPERTY,
-                        format!(
-                            "Unable to register user: property '{key}' is not defined and dynamic schema is disabled"
-                        ),
-                    ));
-                }
+                // As the real server does: register drops unknown properties silently (update answers 3031).
+                None if !dynamic => {}
                 None => {
                     let column = new_column(&schema, &new_columns, key, value)
                         .map_err(registration_failed)?;
@@ -541,6 +748,19 @@ impl Store {
             SqlValue::Text(email),
             SqlValue::Text(password_hash.to_owned()),
         ];
+        if !values.iter().any(|(c, _)| c.name == "blUserLocale")
+            && schema.column("blUserLocale").is_some()
+        {
+            names.push(quote_ident("blUserLocale"));
+            params.push(SqlValue::Text(DEFAULT_USER_LOCALE.into()));
+        }
+        for column in schema.columns.iter().filter(|c| c.system) {
+            let initial = system_column_initial(&column.name);
+            if initial != SqlValue::Null {
+                names.push(quote_ident(&column.name));
+                params.push(initial);
+            }
+        }
         for (column, value) in values {
             names.push(quote_ident(&column.name));
             params.push(value);
@@ -746,14 +966,16 @@ impl Store {
         object_id: &str,
         columns: &[Column],
     ) -> EmuResult<Value> {
-        let mut inner = self.lock();
-        let caller = inner
-            .authenticate(user_token, &self.settings)
+        let caller = self
+            .authenticate(user_token)
             .map_err(not_logged_in_is_1013)?;
         if caller.object_id != object_id && !caller.is_admin {
             return Err(EmulatorError::no_permission_to_find());
         }
-        inner.read_record(columns, object_id)?.ok_or_else(|| {
+        let record = self
+            .reads
+            .read(|conn| read_record_in(conn, columns, object_id))?;
+        record.ok_or_else(|| {
             EmulatorError::not_found(
                 codes::ENTITY_NOT_FOUND,
                 format!("Entity with ID {object_id} not found"),
@@ -761,12 +983,13 @@ impl Store {
         })
     }
 
-    /// Find: a page of records. Non-admins see only their own record.
+    /// Find: a page of records. Non-admins see only their own record, anonymous callers nothing. Runs on a reader, under the deadline.
     pub fn find(&self, user_token: Option<&str>, query: &FindQuery) -> EmuResult<Vec<Value>> {
-        let mut inner = self.lock();
-        let caller = inner
-            .authenticate(user_token, &self.settings)
-            .map_err(not_logged_in_is_1013)?;
+        // An anonymous caller may see no Users record (a token that is sent must be valid).
+        let Some(caller) = self.authenticate_optional(user_token)? else {
+            return Ok(Vec::new());
+        };
+        let schema = self.schema();
         let (condition, mut params) = condition_sql(&caller, query.where_sql.as_ref());
         let names: Vec<String> = query.columns.iter().map(|c| quote_ident(&c.name)).collect();
         let mut order = query.order_by.clone();
@@ -778,7 +1001,12 @@ impl Store {
                 .iter()
                 .any(|column| term.starts_with(column.as_str()))
         }) {
-            order.push("rowid ASC".to_owned());
+            // No property may be named like the row id any more, but a store made before that rule may have one.
+            let row_id = ROWID_ALIASES
+                .iter()
+                .find(|alias| schema.column_ignoring_case(alias).is_none())
+                .unwrap_or(&"rowid");
+            order.push(format!("{row_id} ASC"));
         }
         let sql = format!(
             "SELECT {} FROM Users WHERE {condition} ORDER BY {} LIMIT ? OFFSET ?",
@@ -787,30 +1015,31 @@ impl Store {
         );
         params.push(SqlValue::Integer(query.page_size));
         params.push(SqlValue::Integer(query.offset));
-        let mut stmt = inner.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params_from_iter(params), |row| {
-            row_to_record(row, &query.columns)
-        })?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        self.reads.read(|conn| {
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(params_from_iter(params), |row| {
+                row_to_record(row, &query.columns)
+            })?;
+            rows.collect::<Result<Vec<_>, _>>()
+        })
     }
 
-    /// Count: a bare number. Non-admins count only their own record.
+    /// Count: a bare number. Non-admins count only their own record, anonymous callers nothing. Runs on a reader, under the deadline.
     pub fn count(
         &self,
         user_token: Option<&str>,
         where_sql: Option<&SqlFragment>,
     ) -> EmuResult<i64> {
-        let mut inner = self.lock();
-        let caller = inner
-            .authenticate(user_token, &self.settings)
-            .map_err(not_logged_in_is_1013)?;
+        // An anonymous caller may see no Users record (a token that is sent must be valid).
+        let Some(caller) = self.authenticate_optional(user_token)? else {
+            return Ok(0);
+        };
         let (condition, params) = condition_sql(&caller, where_sql);
         let sql = format!("SELECT COUNT(*) FROM Users WHERE {condition}");
-        let count = inner
-            .conn
-            .prepare_cached(&sql)?
-            .query_row(params_from_iter(params), |row| row.get(0))?;
-        Ok(count)
+        self.reads.read(|conn| {
+            conn.prepare_cached(&sql)?
+                .query_row(params_from_iter(params), |row| row.get(0))
+        })
     }
 
     /// Sets `userStatus` (`ENABLED` / `DISABLED`) of the user with this identity; disabling also ends its sessions.
@@ -831,6 +1060,47 @@ impl Store {
             inner.revoke(&object_id)?;
         }
         Ok(())
+    }
+
+    /// `PUT users/{objectId}/status` (CloudCode key): sets `userStatus` and answers the record; 3030 for an
+    /// unknown id. Disabling ends the user's sessions.
+    pub fn set_user_status_by_id(&self, object_id: &str, status: &str) -> EmuResult<Value> {
+        let mut inner = self.lock();
+        let changed = inner.conn.execute(
+            "UPDATE Users SET \"userStatus\" = ?1 WHERE \"objectId\" = ?2",
+            params![status, object_id],
+        )?;
+        if changed == 0 {
+            return Err(EmulatorError::not_found(
+                codes::USER_NOT_FOUND,
+                format!("User with id {object_id} not found"),
+            ));
+        }
+        if status == "DISABLED" {
+            inner.revoke(object_id)?;
+        }
+        let columns: Vec<Column> = inner.schema.readable().cloned().collect();
+        inner
+            .read_record(&columns, object_id)?
+            .ok_or_else(|| EmulatorError::internal("user vanished"))
+    }
+
+    /// The stored password hash of the `user-token`'s user (3028 / 3064 for a missing / bad token, 3030 when
+    /// the record is gone). For `verifypassowrd`; the hash never leaves the server.
+    pub fn password_hash_of_caller(&self, user_token: Option<&str>) -> EmuResult<String> {
+        let mut inner = self.lock();
+        let caller = inner.authenticate(user_token, &self.settings)?;
+        let hash: Option<Option<String>> = inner
+            .conn
+            .query_row(
+                "SELECT \"password\" FROM Users WHERE \"objectId\" = ?1",
+                params![caller.object_id],
+                |row| row.get(0),
+            )
+            .optional()?;
+        hash.flatten().ok_or_else(|| {
+            EmulatorError::not_found(codes::USER_NOT_FOUND, "The user record no longer exists")
+        })
     }
 
     /// Deletes a user record. Its sessions stay, so its token now meets 3030 / 1000 (CONTRACT §3).
@@ -951,6 +1221,31 @@ impl Inner {
                     system,
                 });
             }
+            // Stores made before a system column existed get it, filled as new records would be.
+            let missing: Vec<Column> = base_columns()
+                .into_iter()
+                .filter(|base| base.system)
+                .filter(|base| {
+                    !columns
+                        .iter()
+                        .any(|c| c.name.eq_ignore_ascii_case(&base.name))
+                })
+                .collect();
+            if !missing.is_empty() {
+                let tx = self.conn.transaction()?;
+                for column in missing {
+                    add_column_sql(&tx, &column)?;
+                    let initial = system_column_initial(&column.name);
+                    if initial != SqlValue::Null {
+                        tx.execute(
+                            &format!("UPDATE Users SET {} = ?1", quote_ident(&column.name)),
+                            params![initial],
+                        )?;
+                    }
+                    columns.push(column);
+                }
+                tx.commit()?;
+            }
             self.schema = Arc::new(Schema { columns });
         }
         // The Users browser sorts by these most often (text sorts ignore case, hence the collation); without an index every page of a sort over
@@ -968,19 +1263,20 @@ impl Inner {
         settings: &StoreSettings,
     ) -> EmuResult<Caller> {
         let user_token = user_token.ok_or_else(EmulatorError::not_logged_in)?;
+        let digest = auth::token_digest(user_token);
         let now = now_ms();
-        let Some(session) = self.sessions.get_mut(user_token) else {
-            return Err(EmulatorError::not_existing_token());
+        let Some(session) = self.sessions.get_mut(&digest) else {
+            return Err(EmulatorError::not_existing_token(user_token));
         };
         if settings.session_timeout_ms > 0
             && now - session.last_used_ms > settings.session_timeout_ms
         {
-            self.sessions.remove(user_token);
+            self.sessions.remove(&digest);
             self.conn.execute(
-                "DELETE FROM _sessions WHERE token = ?1",
-                params![user_token],
+                "DELETE FROM _sessions WHERE token_digest = ?1",
+                params![digest],
             )?;
-            return Err(EmulatorError::not_existing_token());
+            return Err(EmulatorError::not_existing_token(user_token));
         }
         session.last_used_ms = now;
         let caller = Caller {
@@ -993,8 +1289,8 @@ impl Inner {
         if now - session.persisted_last_used_ms >= SESSION_PERSIST_INTERVAL_MS {
             session.persisted_last_used_ms = now;
             self.conn
-                .prepare_cached("UPDATE _sessions SET last_used = ?1 WHERE token = ?2")?
-                .execute(params![now, user_token])?;
+                .prepare_cached("UPDATE _sessions SET last_used = ?1 WHERE token_digest = ?2")?
+                .execute(params![now, digest])?;
         }
         Ok(caller)
     }
@@ -1011,20 +1307,32 @@ impl Inner {
             .sessions
             .iter()
             .filter(|(_, s)| now - s.last_used_ms > settings.session_timeout_ms)
-            .map(|(user_token, _)| user_token.clone())
+            .map(|(digest, _)| digest.clone())
             .collect();
         let tx = self.conn.transaction()?;
-        for user_token in &expired {
+        for digest in &expired {
             tx.execute(
-                "DELETE FROM _sessions WHERE token = ?1",
-                params![user_token],
+                "DELETE FROM _sessions WHERE token_digest = ?1",
+                params![digest],
             )?;
         }
         tx.commit()?;
-        for user_token in &expired {
-            self.sessions.remove(user_token);
+        for digest in &expired {
+            self.sessions.remove(digest);
         }
         Ok(())
+    }
+
+    /// How many sessions of this user are alive (not timed out) at `now`.
+    fn live_sessions_of(&self, object_id: &str, settings: &StoreSettings, now: i64) -> usize {
+        self.sessions
+            .values()
+            .filter(|s| s.object_id == object_id)
+            .filter(|s| {
+                settings.session_timeout_ms <= 0
+                    || now - s.last_used_ms <= settings.session_timeout_ms
+            })
+            .count()
     }
 
     fn revoke(&mut self, object_id: &str) -> rusqlite::Result<()> {
@@ -1064,6 +1372,181 @@ impl Inner {
 
     fn read_record(&self, columns: &[Column], object_id: &str) -> rusqlite::Result<Option<Value>> {
         read_record_in(&self.conn, columns, object_id)
+    }
+}
+
+/// The one-line start-up error for a damaged database file.
+fn damaged(path: &Path, detail: &str) -> anyhow::Error {
+    let detail = detail.split_whitespace().collect::<Vec<_>>().join(" ");
+    anyhow::anyhow!(
+        "the emulator's database {} is damaged ({detail}); move it aside or restore a backup",
+        path.display()
+    )
+}
+
+/// An error from the first statements on a database file: "damaged" for corruption, else "cannot use".
+fn open_error(path: &Path, error: rusqlite::Error) -> anyhow::Error {
+    let corrupt = matches!(
+        &error,
+        rusqlite::Error::SqliteFailure(e, _)
+            if matches!(e.code, rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+    );
+    if corrupt {
+        damaged(path, &error.to_string())
+    } else {
+        anyhow::Error::new(error).context(format!(
+            "cannot use {} (is the directory writable?)",
+            path.display()
+        ))
+    }
+}
+
+/// `PRAGMA quick_check` at start: a damaged store is refused before it serves a single request.
+fn check_integrity(conn: &Connection, path: &Path) -> anyhow::Result<()> {
+    let problems: Vec<String> = conn
+        .prepare(&format!("PRAGMA quick_check({QUICK_CHECK_MAX_PROBLEMS})"))
+        .and_then(|mut stmt| {
+            stmt.query_map([], |row| row.get::<_, String>(0))?
+                .collect::<Result<_, _>>()
+        })
+        .map_err(|e| match &e {
+            rusqlite::Error::SqliteFailure(..) => {
+                damaged(path, &format!("PRAGMA quick_check: {e}"))
+            }
+            _ => anyhow::Error::new(e),
+        })?;
+    if problems.len() == 1 && problems[0] == "ok" {
+        return Ok(());
+    }
+    Err(damaged(
+        path,
+        &format!("PRAGMA quick_check: {}", problems.join("; ")),
+    ))
+}
+
+/// Stores made before token digests kept `_sessions.token` in plain text: replace each token by its digest
+/// (sessions keep working), overwriting the freed pages, and empty the WAL that held the old pages.
+fn migrate_plain_tokens(conn: &Connection) -> anyhow::Result<()> {
+    let has_plain_column = conn
+        .prepare("SELECT 1 FROM pragma_table_info('_sessions') WHERE name = 'token'")?
+        .exists([])?;
+    if !has_plain_column {
+        return Ok(());
+    }
+    let rows: Vec<(String, String, i64, i64)> = {
+        let mut stmt =
+            conn.prepare("SELECT token, object_id, created, last_used FROM _sessions")?;
+        stmt.query_map([], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })?
+        .collect::<Result<_, _>>()?
+    };
+    conn.execute_batch("PRAGMA secure_delete = ON;")?;
+    conn.execute_batch("BEGIN IMMEDIATE;")?;
+    let migrate = || -> rusqlite::Result<()> {
+        conn.execute_batch(
+            "DROP TABLE _sessions;
+             CREATE TABLE _sessions (
+                 token_digest TEXT PRIMARY KEY NOT NULL,
+                 object_id TEXT NOT NULL,
+                 created INTEGER NOT NULL,
+                 last_used INTEGER NOT NULL
+             );
+             CREATE INDEX IF NOT EXISTS _sessions_by_user ON _sessions(object_id);",
+        )?;
+        let mut insert = conn.prepare(
+            "INSERT OR IGNORE INTO _sessions (token_digest, object_id, created, last_used) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for (user_token, object_id, created, last_used) in &rows {
+            insert.execute(params![
+                auth::token_digest(user_token),
+                object_id,
+                created,
+                last_used
+            ])?;
+        }
+        Ok(())
+    };
+    match migrate() {
+        Ok(()) => conn.execute_batch("COMMIT;")?,
+        Err(e) => {
+            conn.execute_batch("ROLLBACK;").ok();
+            return Err(e.into());
+        }
+    }
+    // Copy everything into the main file and truncate the WAL, which still held the plain-text pages.
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        .optional()?;
+    conn.execute_batch("PRAGMA secure_delete = OFF;")?;
+    Ok(())
+}
+
+/// Owner-only (0700 / 0600) data dir and database files, so other local users cannot read password hashes.
+mod owner_only {
+    use std::path::Path;
+
+    use anyhow::Context as _;
+
+    /// Creates `dir` (and missing parents) 0700; tightens an existing one that others can enter.
+    pub(super) fn create_dir(dir: &Path) -> anyhow::Result<()> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt as _;
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .with_context(|| format!("cannot create data dir {}", dir.display()))?;
+            tighten(dir, 0o700)?;
+        }
+        #[cfg(not(unix))]
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create data dir {}", dir.display()))?;
+        Ok(())
+    }
+
+    /// Creates the database file 0600 before SQLite opens it (SQLite gives -wal and -shm the same mode).
+    pub(super) fn create_file(path: &Path) -> anyhow::Result<()> {
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        options
+            .open(path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        Ok(())
+    }
+
+    /// Sets the database file and its -wal / -shm companions (those that exist) to 0600 if they are more open.
+    pub(super) fn tighten_db_files(path: &Path) -> anyhow::Result<()> {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            let file = Path::new(&name);
+            if file.exists() {
+                tighten(file, 0o600)?;
+            }
+        }
+        Ok(())
+    }
+
+    #[cfg(unix)]
+    fn tighten(path: &Path, mode: u32) -> anyhow::Result<()> {
+        use std::os::unix::fs::PermissionsExt as _;
+        let current = std::fs::metadata(path)
+            .with_context(|| format!("cannot read {}", path.display()))?
+            .permissions()
+            .mode();
+        if current & 0o077 != 0 {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+                .with_context(|| format!("cannot make {} owner-only", path.display()))?;
+        }
+        Ok(())
+    }
+
+    #[cfg(not(unix))]
+    fn tighten(_path: &Path, _mode: u32) -> anyhow::Result<()> {
+        Ok(())
     }
 }
 
@@ -1137,6 +1620,11 @@ fn new_column(
     key: &str,
     value: &Value,
 ) -> Result<Column, String> {
+    if is_rowid_alias(key) {
+        return Err(format!(
+            "property '{key}' cannot be added: SQLite reserves the names rowid, oid and _rowid_ (in any letter case)"
+        ));
+    }
     if !is_valid_column_name(key) {
         return Err(format!(
             "property '{key}' has an invalid name (letters, digits and '_', starting with a letter, at most 64)"
@@ -1149,6 +1637,11 @@ fn new_column(
         return Err(format!(
             "property '{key}' differs only in letter case from the property '{}'",
             existing.name
+        ));
+    }
+    if pending.len() >= MAX_NEW_COLUMNS_PER_REQUEST {
+        return Err(format!(
+            "property '{key}' cannot be added: one request may add at most {MAX_NEW_COLUMNS_PER_REQUEST} new properties"
         ));
     }
     if schema.columns.len() + pending.len() >= MAX_COLUMNS {
@@ -1168,14 +1661,25 @@ fn demo_row(columns: &[Column], user: &DemoUser, hash: &str) -> anyhow::Result<V
             "userStatus" => SqlValue::Text("ENABLED".into()),
             IDENTITY => SqlValue::Text(user.email.clone()),
             PASSWORD => SqlValue::Text(hash.to_owned()),
+            name if column.system => system_column_initial(name),
             name => match user.properties.get(name) {
                 Some(value) => json_to_sql(column, value).map_err(anyhow::Error::msg)?,
+                None if name == "blUserLocale" => SqlValue::Text(DEFAULT_USER_LOCALE.into()),
                 None => SqlValue::Null,
             },
         };
         row.push(value);
     }
     Ok(row)
+}
+
+/// What a new record holds in a system column the register / demo code does not set itself: the account kind
+/// in `socialAccount` and `accountType`, null elsewhere (`updated`, `lastLogin`, `oAuthIdentities`).
+fn system_column_initial(name: &str) -> SqlValue {
+    match name {
+        "socialAccount" | "accountType" => SqlValue::Text(BACKENDLESS_ACCOUNT.into()),
+        _ => SqlValue::Null,
+    }
 }
 
 fn is_empty_json(value: &Value) -> bool {
@@ -1219,6 +1723,22 @@ pub(super) fn invalid_credentials() -> EmulatorError {
     EmulatorError::unauthorized(codes::INVALID_CREDENTIALS, "Invalid login or password")
 }
 
+/// Backendless 3002 (`serve --logins refuse`): the user already has a live session.
+fn second_login_refused() -> EmulatorError {
+    EmulatorError::bad_request(
+        codes::SECOND_LOGIN_BLOCKED,
+        "User cannot login because Multiple Logins disabled and there is a logged in user for the account",
+    )
+}
+
+/// Backendless 3044 (`serve --logins N`): the user already has N live sessions.
+fn too_many_sessions() -> EmulatorError {
+    EmulatorError::bad_request(
+        codes::TOO_MANY_SESSIONS,
+        "Multiple login limit for the same user account has been reached",
+    )
+}
+
 fn invalid_email() -> EmulatorError {
     EmulatorError::bad_request(
         codes::INVALID_EMAIL,
@@ -1228,7 +1748,7 @@ fn invalid_email() -> EmulatorError {
 
 fn registration_missing_identity() -> EmulatorError {
     EmulatorError::bad_request(
-        codes::REGISTRATION_MISSING_IDENTITY,
+        codes::REGISTRATION_MISSING_PASSWORD,
         format!("Unable to register user: the identity property '{IDENTITY}' has no value"),
     )
 }
@@ -1246,5 +1766,72 @@ fn not_logged_in_is_1013(error: EmulatorError) -> EmulatorError {
         EmulatorError::no_permission_to_find()
     } else {
         error
+    }
+}
+
+#[cfg(test)]
+mod lockout_tests {
+    use super::*;
+
+    fn store(failed_logins_lock: u32) -> Store {
+        Store::open(
+            None,
+            StoreSettings {
+                dynamic_schema: true.into(),
+                failed_logins_lock,
+                lockout_ms: 60_000,
+                session_timeout_ms: 0,
+                query_timeout: std::time::Duration::from_secs(5),
+                logins: crate::cli::Logins::Replace,
+                registration: true,
+            },
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn an_abandoned_attempt_gives_its_slot_back() {
+        let store = store(1);
+        let attempt = store.login_begin("x@example.com").unwrap();
+        // The one slot is taken (identities ignore letter case).
+        let busy = store.login_begin("X@Example.com").unwrap_err();
+        assert_eq!(busy.code(), codes::ACCOUNT_LOCKED);
+        // A request that goes away mid-check (its future dropped) gives the slot back.
+        drop(attempt);
+        let again = store.login_begin("x@example.com").unwrap();
+        let failed = store.login_finish(again, false).unwrap_err();
+        assert_eq!(failed.code(), codes::INVALID_CREDENTIALS);
+        // A finished failure counts: now locked.
+        let locked = store.login_begin("x@example.com").unwrap_err();
+        assert_eq!(locked.code(), codes::ACCOUNT_LOCKED);
+    }
+
+    #[test]
+    fn a_full_book_forgets_idle_unlocked_identities_only() {
+        let now = 1_000;
+        let mut book = LoginAttempts::default();
+        for n in 0..MAX_TRACKED_IDENTITIES {
+            let idle = Attempts {
+                failed: 1,
+                ..Attempts::default()
+            };
+            book.by_identity.insert(format!("idle{n}"), idle);
+        }
+        let locked = Attempts {
+            failed: 3,
+            in_flight: 0,
+            locked_until_ms: now + 1,
+        };
+        let checking = Attempts {
+            failed: 0,
+            in_flight: 1,
+            locked_until_ms: 0,
+        };
+        book.by_identity.insert("locked".into(), locked);
+        book.by_identity.insert("checking".into(), checking);
+        book.make_room(now);
+        let mut kept: Vec<&str> = book.by_identity.keys().map(String::as_str).collect();
+        kept.sort_unstable();
+        assert_eq!(kept, ["checking", "locked"]);
     }
 }

@@ -17,6 +17,9 @@ use super::schema::{Column, ColumnType, Schema, parse_date_ms, quote_ident};
 pub const MAX_WHERE_BYTES: usize = 16 * 1024;
 /// Most values one clause may bind (SQLite allows 32766; this keeps one query cheap).
 pub const MAX_PARAMS: usize = 2_000;
+/// Most characters the `LIKE` patterns of one clause may have together. With `schema::MAX_VALUE_CHARS` this bounds
+/// what matching one record costs (SQLite cannot stop a single `LIKE` midway, only between steps).
+pub const MAX_LIKE_PATTERN_CHARS: usize = 1_000;
 /// Deepest nesting of parentheses / `NOT` the translator follows.
 const MAX_DEPTH: usize = 64;
 
@@ -52,6 +55,7 @@ pub fn translate_where(clause: &str, schema: &Schema) -> EmuResult<SqlFragment> 
     let mut translator = Translator {
         schema,
         params: Vec::new(),
+        like_chars: 0,
     };
     let sql = translator.predicate(&expr, 0)?;
     Ok(SqlFragment {
@@ -142,6 +146,8 @@ enum Operand<'s> {
 struct Translator<'s> {
     schema: &'s Schema,
     params: Vec<SqlValue>,
+    /// Characters of the `LIKE` patterns so far.
+    like_chars: usize,
 }
 
 impl<'s> Translator<'s> {
@@ -237,8 +243,14 @@ impl<'s> Translator<'s> {
             } => {
                 let subject = self.render_operand(expr, None, depth)?;
                 let pattern = self.operand(pattern, depth + 1)?;
-                if !matches!(pattern, Operand::Literal(Literal::Text(_))) {
+                let Operand::Literal(Literal::Text(text)) = &pattern else {
                     return Err(EmulatorError::invalid_where("LIKE needs a quoted pattern"));
+                };
+                self.like_chars += text.chars().count();
+                if self.like_chars > MAX_LIKE_PATTERN_CHARS {
+                    return Err(EmulatorError::invalid_where(format!(
+                        "LIKE patterns may have at most {MAX_LIKE_PATTERN_CHARS} characters in all"
+                    )));
                 }
                 let pattern = self.render(pattern, None)?;
                 let not = if *negated { "NOT " } else { "" };
@@ -495,6 +507,21 @@ mod tests {
                 .map(|_| ())
                 .unwrap_err()
                 .code(),
+            codes::INVALID_WHERE
+        );
+    }
+
+    #[test]
+    fn like_patterns_are_limited_in_total() {
+        let pattern = "a".repeat(MAX_LIKE_PATTERN_CHARS);
+        ok(&format!("name LIKE '{pattern}'"));
+        let long = "a".repeat(MAX_LIKE_PATTERN_CHARS + 1);
+        let error = translate_where(&format!("name LIKE '{long}'"), &schema()).unwrap_err();
+        assert_eq!(error.code(), codes::INVALID_WHERE);
+        assert!(error.fault.message.contains("1000"), "{error}");
+        let half = "a".repeat(MAX_LIKE_PATTERN_CHARS / 2 + 1);
+        assert_eq!(
+            code(&format!("name LIKE '{half}' OR email LIKE '{half}'")),
             codes::INVALID_WHERE
         );
     }

@@ -29,6 +29,9 @@ pub fn is_system(name: &str) -> bool {
             | "user-token"
             | "lastLogin"
             | "userStatus"
+            | "socialAccount"
+            | "accountType"
+            | "oAuthIdentities"
     )
 }
 

@@ -175,8 +175,13 @@ fn parse_int(text: &str) -> Result<serde_json::Number, EditError> {
     }
     let digits = trimmed.strip_prefix(['-', '+']).unwrap_or(trimmed);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        let hint = if is_grouped_digits(digits) {
+            "; leave out the thousands separators"
+        } else {
+            ""
+        };
         return Err(EditError::new(format!(
-            "“{trimmed}” is not a whole number."
+            "“{trimmed}” is not a whole number{hint}."
         )));
     }
     match trimmed.parse::<i64>() {
@@ -192,7 +197,15 @@ fn parse_double(text: &str) -> Result<serde_json::Number, EditError> {
     if trimmed.is_empty() {
         return Err(EditError::new("Enter a number (or set the field to null)."));
     }
-    let not_a_number = || EditError::new(format!("“{trimmed}” is not a number."));
+    // A comma is never read as a decimal point or skipped: the text is refused, with what to type instead.
+    let not_a_number = || {
+        let hint = match comma_as_decimal_point(trimmed) {
+            Some(dotted) => format!("; use a dot for decimals ({dotted})"),
+            None if trimmed.contains(',') => "; leave out the thousands separators".to_owned(),
+            None => String::new(),
+        };
+        EditError::new(format!("“{trimmed}” is not a number{hint}."))
+    };
     // Only finite values: "NaN" and "inf" parse as f64 but are not JSON.
     match trimmed.parse::<f64>() {
         Ok(f) if f.is_finite() => {}
@@ -215,6 +228,29 @@ fn parse_double(text: &str) -> Result<serde_json::Number, EditError> {
             .and_then(serde_json::Number::from_f64)
             .ok_or_else(not_a_number),
     }
+}
+
+/// `"1,5"` → `Some("1.5")`: the text with its one comma as a decimal point, when that is a plain decimal
+/// number. Only for the hint in the error; the typed text is never changed.
+fn comma_as_decimal_point(text: &str) -> Option<String> {
+    let (whole, fraction) = text.split_once(',')?;
+    let digits = whole.strip_prefix(['-', '+']).unwrap_or(whole);
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    // "1,000" is more likely a thousands separator than a decimal comma: no hint then.
+    (all_digits(digits) && all_digits(fraction) && fraction.len() != 3)
+        .then(|| format!("{whole}.{fraction}"))
+}
+
+/// Whether `text` is digits in groups of three separated by commas ("1,000", "12,345,678").
+fn is_grouped_digits(text: &str) -> bool {
+    let mut groups = text.split(',');
+    let first = groups.next().unwrap_or_default();
+    let rest: Vec<&str> = groups.collect();
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    !rest.is_empty()
+        && (1..=3).contains(&first.len())
+        && digits(first)
+        && rest.iter().all(|group| group.len() == 3 && digits(group))
 }
 
 fn parse_json(text: &str) -> Result<serde_json::Value, EditError> {
@@ -463,7 +499,33 @@ pub(crate) mod tests {
                 "99999999999999999999",
                 "“99999999999999999999” is too large for a whole-number property.",
             ),
-            (PropertyType::Double, "12,5", "“12,5” is not a number."),
+            (
+                PropertyType::Double,
+                "12,5",
+                "“12,5” is not a number; use a dot for decimals (12.5).",
+            ),
+            (
+                PropertyType::Double,
+                "1,5",
+                "“1,5” is not a number; use a dot for decimals (1.5).",
+            ),
+            (
+                PropertyType::Double,
+                "-0,25",
+                "“-0,25” is not a number; use a dot for decimals (-0.25).",
+            ),
+            (
+                PropertyType::Double,
+                "1,000.5",
+                "“1,000.5” is not a number; leave out the thousands separators.",
+            ),
+            (
+                PropertyType::Int,
+                "1,000",
+                "“1,000” is not a whole number; leave out the thousands separators.",
+            ),
+            (PropertyType::Int, "1,5", "“1,5” is not a whole number."),
+            (PropertyType::Int, "abc", "“abc” is not a whole number."),
             (PropertyType::Double, "NaN", "“NaN” is not a number."),
             (
                 PropertyType::Double,

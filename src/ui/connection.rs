@@ -91,13 +91,31 @@ fn cloud_ui(ui: &mut egui::Ui, url: &str, keys: &mut AppKeys) -> bool {
         .inner
 }
 
+/// What the picker said about the last Server URL it split (kept in egui's memory for the view).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SplitNotice {
+    /// A pasted `https://host/APP-ID/API-KEY` was split into the three fields.
+    Split,
+    /// The URL ends with an id and a key, but the key fields already hold other values.
+    Conflicting,
+}
+
+/// The note shown after a key-in-path URL was pasted into the Server URL field (never the key itself).
+pub const SPLIT_NOTICE: &str =
+    "That address held the application id and API key: they were moved to their fields below.";
+
+/// The note shown when the Server URL ends with ids that differ from the key fields.
+pub const CONFLICT_NOTICE: &str = "The Server URL ends with an application id and API key that differ from the fields below: keep only the server address in it.";
+
 /// Server URL plus optional keys. Returns whether a field changed.
 fn custom_ui(ui: &mut egui::Ui, settings: &mut Settings) -> bool {
+    let notice_id = egui::Id::unique("connection-custom-split-notice");
     egui::Grid::new("connection_custom")
         .num_columns(2)
         .spacing([12.0, 6.0])
         .show(ui, |ui| {
             let label = ui.label("Server URL");
+            let before = settings.custom.server.chars().count();
             let server = ui
                 .add(
                     egui::TextEdit::singleline(&mut settings.custom.server)
@@ -106,13 +124,53 @@ fn custom_ui(ui: &mut egui::Ui, settings: &mut Settings) -> bool {
                 )
                 .labelled_by(label.id);
             ui.end_row();
+            // A paste (more than one character at once), or whenever the field is not being typed in
+            // (an address from the command line or an older settings file too): not while typing, where
+            // a half-typed key would be split off too early.
+            let pasted = server.changed() && settings.custom.server.chars().count() > before + 1;
+            let mut split = false;
+            if pasted || !server.has_focus() {
+                let notice = split_server_url(&mut settings.custom);
+                split = notice == Some(SplitNotice::Split);
+                if notice.is_some() || server.changed() {
+                    ui.data_mut(|data| data.insert_temp(notice_id, notice));
+                }
+            }
+            let notice: Option<SplitNotice> = ui.data(|data| data.get_temp(notice_id)).flatten();
+            if let Some(notice) = notice {
+                ui.label("");
+                match notice {
+                    SplitNotice::Split => {
+                        ui.label(SPLIT_NOTICE);
+                    }
+                    SplitNotice::Conflicting => {
+                        ui.colored_label(ui.visuals().warn_fg_color, CONFLICT_NOTICE);
+                    }
+                }
+                ui.end_row();
+            }
             let keys = keys_ui(ui, &mut settings.custom.keys);
             ui.label("");
             ui.weak("Leave the keys empty for an app domain (https://xyz.backendless.app).");
             ui.end_row();
-            server.changed() || keys
+            server.changed() || keys || split
         })
         .inner
+}
+
+/// Moves the application id and API key out of a key-in-path Server URL into their fields when those are
+/// empty (or already hold the same). Says what it did.
+fn split_server_url(custom: &mut crate::app::settings::CustomServer) -> Option<SplitNotice> {
+    let split = crate::backendless::endpoint::split_key_in_path(&custom.server)?;
+    let keys = &mut custom.keys;
+    let fits = |field: &str, value: &str| field.trim().is_empty() || field.trim() == value;
+    if !fits(&keys.app_id, &split.app_id) || !fits(&keys.api_key, &split.api_key) {
+        return Some(SplitNotice::Conflicting);
+    }
+    custom.server = split.server;
+    keys.app_id = split.app_id;
+    keys.api_key = split.api_key;
+    Some(SplitNotice::Split)
 }
 
 /// The two key fields, as two grid rows. Returns whether one changed.

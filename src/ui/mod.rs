@@ -4,10 +4,12 @@
 //! - [`connection`]: the connection picker on the login screen.
 //! - [`editor`]: the property grid of the logged-in user (edit, review, save, inline errors).
 //! - [`users`]: the admin's Users browser (paged table, search, inspector, export).
-//! - [`theme`]: icon, logo and the light/dark switch.
+//! - [`theme`]: icon, logo, the light/dark switch and the colours of both themes.
+//! - [`fonts`]: the fallback fonts for the world's scripts, loaded when text needs them.
 
 pub mod connection;
 pub mod editor;
+pub mod fonts;
 pub mod login;
 pub mod theme;
 pub mod users;

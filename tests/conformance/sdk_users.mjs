@@ -1,5 +1,5 @@
 // Conformance: the official Backendless JS SDK (pinned in package-lock.json) against the emulator.
-// Run by tests/it/conformance.rs with EMU_ORIGIN, EMU_APP_ID, EMU_API_KEY, BOB_ID set; the emulator runs with
+// Run by tests/it/conformance.rs with EMU_ORIGIN, EMU_APP_ID, EMU_API_KEY, EMU_CLOUDCODE_KEY, BOB_ID set; the emulator runs with
 // the demo data, generated users and dynamic schema OFF. Prints one line per check; exits non-zero on failure.
 // Anything the SDK prints through console.error / console.warn / console.log is captured and counts as a failure.
 import Backendless from 'backendless'
@@ -24,7 +24,8 @@ const expectCode = async (what, code, run) => {
   }
 }
 
-const { EMU_ORIGIN, EMU_APP_ID, EMU_API_KEY, BOB_ID } = process.env
+const { EMU_ORIGIN, EMU_APP_ID, EMU_API_KEY, EMU_CLOUDCODE_KEY, BOB_ID } = process.env
+const standaloneApp = apiKey => Backendless.initApp({ appId: EMU_APP_ID, apiKey, serverURL: EMU_ORIGIN, standalone: true })
 
 try {
   Backendless.initApp({ appId: EMU_APP_ID, apiKey: EMU_API_KEY, serverURL: EMU_ORIGIN })
@@ -92,6 +93,56 @@ try {
     () => Backendless.UserService.update({ objectId: 'NO-SUCH-ID', name: 'x' }))
   check(await Backendless.UserService.isValidLogin() === true, 'isValidLogin is true for the admin')
   await Backendless.UserService.logout()
+
+  // Issue 11: as a real app behaves. Anonymous find / count succeed and see nothing (the SDK e2e's readiness probe).
+  const anonymous = await Backendless.Data.of('Users').find()
+  check(Array.isArray(anonymous) && anonymous.length === 0, `anonymous find sees nothing (${JSON.stringify(anonymous)})`)
+  const anonymousCount = await Backendless.Data.of('Users').getObjectCount()
+  check(anonymousCount === 0, `anonymous getObjectCount is 0 (${anonymousCount})`)
+
+  // Register (the SDK adds blUserLocale), then log out tokenless right after, as the SDK's own e2e setup does.
+  const carol = await Backendless.UserService.register({ email: 'carol@example.com', password: 'carol-pass-1', name: 'Carol', shoeSize: 9 })
+  check(typeof carol.objectId === 'string' && carol.password === undefined, 'UserService.register creates the user')
+  check(carol.socialAccount === 'BACKENDLESS' && carol.accountType === 'BACKENDLESS' && carol.oAuthIdentities === null,
+    `a registered record carries socialAccount, accountType, oAuthIdentities (${JSON.stringify(carol)})`)
+  check(typeof carol.blUserLocale === 'string' && carol.blUserLocale.length > 0, `a registered record has a blUserLocale (${carol.blUserLocale})`)
+  check(carol.updated === null && carol.lastLogin === null, 'updated and lastLogin are null until first set')
+  check(carol.shoeSize === undefined, 'with dynamic schema off, register drops unknown properties')
+  let tokenlessLogout = true
+  await Backendless.UserService.logout().catch(error => { tokenlessLogout = `${error.code} ${error.message}` })
+  check(tokenlessLogout === true, `logout without a user-token succeeds (${tokenlessLogout})`)
+  await expectCode('register without the identity', 3011, () => Backendless.UserService.register({ password: 'p-1', name: 'X' }))
+  await expectCode('register an identity already taken', 3033,
+    () => Backendless.UserService.register({ email: 'CAROL@example.com', password: 'p-1', name: 'X' }))
+
+  // One session per user by default: a second login from another SDK instance ends the first session.
+  const firstDevice = standaloneApp(EMU_API_KEY)
+  const secondDevice = standaloneApp(EMU_API_KEY)
+  await firstDevice.UserService.login('carol@example.com', 'carol-pass-1', true)
+  check(await firstDevice.UserService.isValidLogin() === true, 'isValidLogin is true on the first device')
+  await secondDevice.UserService.login('carol@example.com', 'carol-pass-1', true)
+  check(await firstDevice.UserService.isValidLogin() === false, 'a second login ends the first session (isValidLogin false)')
+  check(await secondDevice.UserService.isValidLogin() === true, 'the second device stays logged in')
+  await expectCode('the ended session updates', 3064,
+    () => firstDevice.UserService.update({ objectId: carol.objectId, name: 'Caroline' }))
+
+  // Client keys are refused the server-only operations; the CloudCode key is allowed them.
+  await expectCode('assignRole with a client key', 2011, () => secondDevice.UserService.assignRole('carol@example.com', 'Admin'))
+  await expectCode('unassignRole with a client key', 2011, () => secondDevice.UserService.unassignRole('carol@example.com', 'Admin'))
+  await expectCode('disableUser with a client key', 3054, () => secondDevice.UserService.disableUser(BOB_ID))
+  await expectCode('verifyPassword with a client key', 3122, () => secondDevice.UserService.verifyPassword('carol-pass-1'))
+  const server = standaloneApp(EMU_CLOUDCODE_KEY)
+  await server.UserService.login('bob@example.com', 'bob-pass-1', true)
+  check(await server.UserService.verifyPassword('bob-pass-1') === true, 'verifyPassword with the CloudCode key: right password')
+  check(await server.UserService.verifyPassword('wrong-pass') === false, 'verifyPassword with the CloudCode key: wrong password')
+  await server.UserService.disableUser(carol.objectId)
+  check(await secondDevice.UserService.isValidLogin() === false, 'disableUser with the CloudCode key ends the sessions')
+  await expectCode('login of a disabled user', 3090, () => secondDevice.UserService.login('carol@example.com', 'carol-pass-1'))
+  await server.UserService.enableUser(carol.objectId)
+  await secondDevice.UserService.login('carol@example.com', 'carol-pass-1')
+  check(await secondDevice.UserService.isValidLogin() === true, 'enableUser with the CloudCode key lets the user log in again')
+  await secondDevice.UserService.logout()
+  await server.UserService.logout()
 
   // Wrong keys: its own standalone app, last, because initApp reports the failed info request on the console.
   check(printedBySdk.length === 0, `the SDK printed nothing during the session: ${JSON.stringify(printedBySdk)}`)

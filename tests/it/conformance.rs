@@ -37,9 +37,10 @@ async fn official_js_sdk_works_against_the_emulator() {
     command
         .arg(dir.join("sdk_users.mjs"))
         .current_dir(&dir)
-        .env("EMU_ORIGIN", emu.emulator.origin())
+        .env("EMU_ORIGIN", emu.origin())
         .env("EMU_APP_ID", profile_editor::cli::DEMO_APP_ID)
         .env("EMU_API_KEY", profile_editor::cli::DEMO_API_KEY)
+        .env("EMU_CLOUDCODE_KEY", profile_editor::cli::DEMO_CLOUDCODE_KEY)
         .env("BOB_ID", bob_id);
     let output = tokio::task::spawn_blocking(move || command.output())
         .await
@@ -57,8 +58,8 @@ async fn official_js_sdk_works_against_the_emulator() {
         stderr.trim().is_empty(),
         "node printed on stderr:\n{stderr}"
     );
-    // The SDK sends whole objects back on update; the emulator saw them.
-    let bodies = emu.emulator.update_bodies();
+    // The SDK sends whole objects back on update (seen by the recording proxy in front of the emulator).
+    let bodies = emu.recorded_update_bodies();
     assert!(
         bodies
             .iter()

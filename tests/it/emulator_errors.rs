@@ -364,8 +364,12 @@ async fn bodies_over_one_mebibyte_are_413_with_a_backendless_body() {
         body["code"].is_i64() && body["message"].is_string() && body["errorData"].is_object(),
         "{body}"
     );
-    // Just under the limit is accepted.
-    let fits = json!({"address": "y".repeat(1000 * 1000)});
+    // Just under the limit is accepted (spread over 16 properties: one value may hold at most 65,536 characters).
+    let fits: serde_json::Map<String, Value> = (0..16)
+        .map(|i| (format!("part{i}"), json!("y".repeat(62_000))))
+        .collect();
+    let fits = Value::Object(fits);
+    assert!(fits.to_string().len() > 990_000);
     assert_eq!(emu.update(Some(&alice), &alice_id, &fits).await.0, 200);
     assert_still_serving(&emu).await;
 }

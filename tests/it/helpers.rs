@@ -1,6 +1,8 @@
 //! Shared test plumbing: start a fresh emulator on port 0 and talk to it over real HTTP.
 #![allow(dead_code)]
 
+use std::sync::{Arc, Mutex};
+
 use profile_editor::emulator::{EmulatorConfig, RunningEmulator};
 use serde_json::{Value, json};
 
@@ -8,10 +10,12 @@ use serde_json::{Value, json};
 pub struct TestEmulator {
     /// The server; dropping it stops the server.
     pub emulator: RunningEmulator,
-    /// `http://127.0.0.1:PORT/{app-id}/{api-key}`.
+    /// `http://127.0.0.1:PORT/{app-id}/{api-key}` (the emulator itself, not the proxy).
     pub base_url: String,
     /// A plain reqwest client (no default headers).
     pub http: reqwest::Client,
+    /// A recording proxy in front of the emulator (see [`TestEmulator::origin`]).
+    pub proxy: RecordingProxy,
 }
 
 /// Demo users of CONTRACT.md §2: (identity, password).
@@ -41,17 +45,202 @@ pub async fn spawn_emulator_with(config: EmulatorConfig) -> TestEmulator {
         .timeout(std::time::Duration::from_secs(30))
         .build()
         .expect("reqwest client");
+    let proxy = RecordingProxy::start(emulator.origin()).await;
     TestEmulator {
         emulator,
         base_url,
         http,
+        proxy,
     }
+}
+
+/// One request as the recording proxy received it.
+#[derive(Debug, Clone)]
+pub struct RecordedRequest {
+    /// `GET`, `PUT`, ...
+    pub method: String,
+    /// The path (and query) as sent, e.g. `/{app-id}/{api-key}/users/{id}`.
+    pub path: String,
+    /// The body bytes as sent.
+    pub body: Vec<u8>,
+}
+
+/// Test-only observation of what clients send: an HTTP server on 127.0.0.1:0 that records each request and
+/// forwards it unchanged to the emulator, answering with the emulator's answer. The emulator itself keeps no
+/// request bodies. Stops when dropped.
+pub struct RecordingProxy {
+    origin: String,
+    recorded: Arc<Mutex<Vec<RecordedRequest>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+struct ProxyState {
+    target: String,
+    client: reqwest::Client,
+    recorded: Arc<Mutex<Vec<RecordedRequest>>>,
+}
+
+impl RecordingProxy {
+    /// Starts a proxy to `target` (an origin like `http://127.0.0.1:PORT`) on the current tokio runtime.
+    pub async fn start(target: String) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("the proxy binds");
+        let origin = format!("http://{}", listener.local_addr().expect("proxy address"));
+        let recorded = Arc::new(Mutex::new(Vec::new()));
+        let state = Arc::new(ProxyState {
+            target,
+            client: reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .expect("proxy client"),
+            recorded: recorded.clone(),
+        });
+        let app = axum::Router::new()
+            .fallback(proxy_forward)
+            .with_state(state);
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.ok();
+        });
+        Self {
+            origin,
+            recorded,
+            task,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT` of the proxy.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// Every request received so far, oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.recorded
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The JSON bodies of every `PUT .../users/{id}` received so far, oldest first (an empty body as `{}`).
+    pub fn update_bodies(&self) -> Vec<Value> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method == "PUT" && is_user_update_path(&r.path))
+            .filter_map(|r| {
+                if r.body.iter().all(u8::is_ascii_whitespace) {
+                    Some(json!({}))
+                } else {
+                    serde_json::from_slice(&r.body).ok()
+                }
+            })
+            .collect()
+    }
+}
+
+impl Drop for RecordingProxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// `.../users/{id}` where `{id}` is not one of the named user operations.
+fn is_user_update_path(path_and_query: &str) -> bool {
+    let path = path_and_query.split('?').next().unwrap_or_default();
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    matches!(segments.as_slice(), [.., "users", id] if !["login", "logout", "register"].contains(id))
+}
+
+async fn proxy_forward(
+    axum::extract::State(state): axum::extract::State<Arc<ProxyState>>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse as _;
+
+    let (parts, body) = request.into_parts();
+    let bad_gateway = |what: String| (axum::http::StatusCode::BAD_GATEWAY, what).into_response();
+    let body = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(body) => body,
+        Err(e) => return bad_gateway(format!("proxy: reading the request failed: {e}")),
+    };
+    let path = parts
+        .uri
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_owned();
+    state
+        .recorded
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push(RecordedRequest {
+            method: parts.method.to_string(),
+            path: path.clone(),
+            body: body.to_vec(),
+        });
+    let hop_by_hop = |name: &header::HeaderName| {
+        [
+            header::HOST,
+            header::CONTENT_LENGTH,
+            header::CONNECTION,
+            header::TRANSFER_ENCODING,
+        ]
+        .contains(name)
+    };
+    let mut outgoing = state
+        .client
+        .request(parts.method.clone(), format!("{}{path}", state.target))
+        .body(body);
+    for (name, value) in &parts.headers {
+        if !hop_by_hop(name) {
+            outgoing = outgoing.header(name, value);
+        }
+    }
+    let answer = match outgoing.send().await {
+        Ok(answer) => answer,
+        Err(e) => return bad_gateway(format!("proxy: forwarding failed: {e}")),
+    };
+    let status = answer.status();
+    let headers = answer.headers().clone();
+    let bytes = match answer.bytes().await {
+        Ok(bytes) => bytes,
+        Err(e) => return bad_gateway(format!("proxy: reading the answer failed: {e}")),
+    };
+    let mut response = axum::response::Response::new(axum::body::Body::from(bytes));
+    *response.status_mut() = status;
+    for (name, value) in &headers {
+        if !hop_by_hop(name) {
+            response.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    response
 }
 
 impl TestEmulator {
     /// `base_url` + `/` + `path`.
     pub fn url(&self, path: &str) -> String {
         format!("{}/{}", self.base_url, path.trim_start_matches('/'))
+    }
+
+    /// The recording proxy's origin `http://127.0.0.1:PORT`: clients pointed here reach the emulator, and what
+    /// they send shows in [`TestEmulator::recorded_update_bodies`].
+    pub fn origin(&self) -> String {
+        self.proxy.origin().to_owned()
+    }
+
+    /// Like [`TestEmulator::url`], through the recording proxy.
+    pub fn recorded_url(&self, path: &str) -> String {
+        let keys = &self.base_url[self.emulator.origin().len()..];
+        format!(
+            "{}{keys}/{}",
+            self.proxy.origin(),
+            path.trim_start_matches('/')
+        )
+    }
+
+    /// Bodies of the `PUT users/{id}` requests sent through the proxy, oldest first.
+    pub fn recorded_update_bodies(&self) -> Vec<Value> {
+        self.proxy.update_bodies()
     }
 
     /// Logs in and returns the whole login response (the user plus `user-token`); panics on failure.

@@ -7,8 +7,14 @@ mod conformance; // the official Backendless JS SDK against the emulator (node).
 mod emulator_api; // every endpoint of the emulator over real HTTP.
 mod emulator_cli; // `profile-editor serve`: flags, stdout line, SIGTERM, kill -9 durability.
 mod emulator_errors; // every error code and hostile input.
+mod fidelity; // issue 11: sessions per user, tokenless logout, anonymous reads, register, record shape, keys.
+mod hardening_auth; // issue 9: no kept bodies, atomic lockout, bounded hashing, secrets at rest, integrity.
+mod hardening_client; // the client against hostile servers and stale answers (issue 9, issue 14).
+mod hardening_server; // issue 9: long queries, slow clients, value and schema limits, error shapes.
 mod ui_app; // the whole app: connections, login, remember me, logout (egui_kittest).
 mod ui_editor; // the property grid: edit, review, save, inline errors (egui_kittest).
 mod ui_safety; // conflicts, drafts, re-login, undo, import/export
 mod ui_support; // kittest plumbing shared by the ui_* tests
 mod ui_users; // the admin Users browser
+mod ui_users_layout; // issue 10: the Users view's layout (inspector open) at sizes and densities
+mod ui_world; // issue 10: scripts, accessible visuals, numbers, null typing, pasted URLs, deleted account

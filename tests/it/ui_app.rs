@@ -360,7 +360,7 @@ async fn ended_session_during_save_returns_to_login_and_saves_after_login() {
     step_until(&mut harness, "the retried save", |h| {
         !h.state().editor().unwrap().has_pending_edits()
     });
-    let bodies = emulator.emulator.update_bodies();
+    let bodies = emulator.recorded_update_bodies();
     assert_eq!(
         bodies.last(),
         Some(&serde_json::json!({ "name": "Alice Cooper" }))

@@ -224,7 +224,8 @@ fn mismatched_passwords_block_the_review() {
     assert!(rig.update_bodies().is_empty());
 }
 
-/// Letters typed into a number field are refused; digits are taken.
+/// Letters typed into a number field stay as typed and are refused at the field (issue 10 item 5: never
+/// drop a keystroke silently); digits are taken.
 #[test]
 fn number_fields_refuse_non_numbers() {
     let rig = Rig::new();
@@ -233,7 +234,16 @@ fn number_fields_refuse_non_numbers() {
     harness.run();
     text_input(&harness, "age").unwrap().type_text("x");
     harness.run();
-    assert_eq!(text_of(&harness, "age"), "30");
+    let age = text_of(&harness, "age");
+    assert!(age == "30x" || age == "x30", "the letter is kept: {age:?}");
+    assert!(
+        harness
+            .query_by_label_contains("is not a whole number")
+            .is_some()
+    );
+    set_text(&mut harness, "age", "30");
+    text_input(&harness, "age").unwrap().click();
+    harness.run();
     text_input(&harness, "age").unwrap().type_text("1");
     harness.run();
     let age = text_of(&harness, "age");
@@ -255,9 +265,22 @@ fn null_and_empty_are_sent_differently() {
     harness.get_by_label("phoneNumber is null").click();
     harness.run();
     set_text(&mut harness, "address", "");
+    assert_eq!(
+        text_input(&harness, "phoneNumber")
+            .unwrap()
+            .value()
+            .as_deref(),
+        Some(""),
+        "null empties the input (typing into it clears null)"
+    );
     assert!(
-        text_input(&harness, "phoneNumber").is_none(),
-        "null replaces the input"
+        harness
+            .state()
+            .view
+            .session()
+            .field("phoneNumber")
+            .unwrap()
+            .is_null
     );
     save_with_review(&mut harness);
     assert_eq!(last_body(&rig), json!({"address": "", "phoneNumber": null}));

@@ -37,8 +37,9 @@ impl Rig {
     fn change_alice_elsewhere(&self, body: serde_json::Value) {
         let emulator = &self.emulator;
         self.runtime.block_on(async {
+            // Without logging Alice in: that would end the editor's session (one session per user).
             let (token, _) = emulator.login_token(ADMIN).await;
-            let (_, alice_id) = emulator.login_token(ALICE).await;
+            let alice_id = emulator.emulator.admin().object_id_of(ALICE.0).unwrap();
             let (status, reply) = emulator.update(Some(&token), &alice_id, &body).await;
             assert_eq!(status, 200, "{reply}");
         });
@@ -48,7 +49,9 @@ impl Rig {
     fn alice_on_server(&self) -> serde_json::Value {
         let emulator = &self.emulator;
         self.runtime.block_on(async {
-            let (token, alice_id) = emulator.login_token(ALICE).await;
+            // Read as the admin: logging Alice in would end the editor's session (one session per user).
+            let (token, _) = emulator.login_token(ADMIN).await;
+            let alice_id = emulator.emulator.admin().object_id_of(ALICE.0).unwrap();
             let (status, body) = emulator
                 .get(Some(&token), &format!("data/Users/{alice_id}"))
                 .await;
@@ -538,7 +541,7 @@ mod app {
             !h.state().editor().unwrap().has_pending_edits()
         });
         assert_eq!(
-            emulator.emulator.update_bodies().last(),
+            emulator.recorded_update_bodies().last(),
             Some(&json!({"name": "Alice Drafted"}))
         );
         step_until(&mut harness, "the draft to go", |_| {
@@ -596,7 +599,7 @@ mod app {
         wait_for_editor(&mut harness, ALICE.0);
         retype(&mut harness, "name", "Alice Relogged");
         emulator.emulator.admin().revoke_tokens(ALICE.0).unwrap();
-        let sent_before = emulator.emulator.update_bodies().len();
+        let sent_before = emulator.recorded_update_bodies().len();
         harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
         harness.step();
         harness.step();
@@ -610,14 +613,14 @@ mod app {
                 .is_some(),
             "the editor and its edit stay in view under the prompt"
         );
-        assert_eq!(emulator.emulator.update_bodies().len(), sent_before);
+        assert_eq!(emulator.recorded_update_bodies().len(), sent_before);
 
         log_in(&mut harness, ALICE, false);
         wait_for_editor(&mut harness, ALICE.0);
         step_until(&mut harness, "the retried save", |h| {
             !h.state().editor().unwrap().has_pending_edits()
         });
-        let bodies = emulator.emulator.update_bodies();
+        let bodies = emulator.recorded_update_bodies();
         assert_eq!(bodies.len(), sent_before + 1, "retried exactly once");
         assert_eq!(bodies.last(), Some(&json!({"name": "Alice Relogged"})));
     }
@@ -649,7 +652,7 @@ mod app {
             h.state().state().screen() == Screen::Login
         });
         assert_eq!(
-            emulator.emulator.update_bodies().last(),
+            emulator.recorded_update_bodies().last(),
             Some(&json!({"name": "Alice Before Logout"}))
         );
     }

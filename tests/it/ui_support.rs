@@ -59,12 +59,8 @@ impl Rig {
 
     /// A client for the demo application (or a wrong API key).
     pub(crate) fn client_with_key(&self, api_key: &str) -> Client {
-        let endpoint = Endpoint::parse(
-            &self.emulator.emulator.origin(),
-            Some(DEMO_APP_ID),
-            Some(api_key),
-        )
-        .unwrap();
+        let endpoint =
+            Endpoint::parse(&self.emulator.origin(), Some(DEMO_APP_ID), Some(api_key)).unwrap();
         Client::new(endpoint)
     }
 
@@ -96,19 +92,20 @@ impl Rig {
         Schema::from_descriptors(self.descriptors(token))
     }
 
-    /// The bodies of every `PUT users/{id}` the emulator received.
+    /// The bodies of every `PUT users/{id}` sent through [`Rig::client`] (seen by the recording proxy).
     pub(crate) fn update_bodies(&self) -> Vec<serde_json::Value> {
-        self.emulator.emulator.update_bodies()
+        self.emulator.recorded_update_bodies()
     }
 }
 
 // ------------------------------------------------------------------------------------------------
 // The whole app.
 
-/// The Custom connection to `emulator` in key-in-path form, as `--server/--app-id/--api-key` give it.
+/// The Custom connection to `emulator` in key-in-path form, as `--server/--app-id/--api-key` give it (through
+/// the recording proxy, so tests can see what the app sent).
 pub(crate) fn custom_args(emulator: &TestEmulator) -> ConnectionArgs {
     ConnectionArgs {
-        server: Some(emulator.emulator.origin()),
+        server: Some(emulator.origin()),
         app_id: Some(DEMO_APP_ID.to_owned()),
         api_key: Some(DEMO_API_KEY.to_owned()),
     }

@@ -60,6 +60,8 @@ struct UsersState {
     page_requests: Vec<usize>,
     /// The last column choice the view asked the app to remember.
     remembered_columns: Option<Vec<String>>,
+    /// Times the view asked to read the schema again.
+    schema_reads: u32,
 }
 
 impl UsersState {
@@ -75,6 +77,7 @@ impl UsersState {
             idle_frames: 0,
             page_requests: Vec::new(),
             remembered_columns: None,
+            schema_reads: 0,
         }
     }
 
@@ -129,6 +132,17 @@ impl UsersState {
                 self.view.dialog_unavailable("No file dialog in tests.");
             }
             UsersAction::ColumnsChanged(columns) => self.remembered_columns = Some(columns),
+            UsersAction::ReloadSchema => {
+                self.schema_reads += 1;
+                let descriptors = self
+                    .handle
+                    .block_on(self.client.describe_user_class(Some(&self.token)))
+                    .unwrap();
+                self.view
+                    .schema_loaded(profile_editor::model::schema::Schema::from_descriptors(
+                        descriptors,
+                    ));
+            }
         }
     }
 }
@@ -269,6 +283,12 @@ fn an_invalid_where_clause_shows_its_error_under_the_field_and_keeps_the_filter(
         .expect("an inline error")
         .to_owned();
     assert!(error.contains("1017"), "{error}");
+    // In plain words (issue 10 item 11), not the SQL parser's.
+    assert!(error.contains("ends too soon"), "{error}");
+    assert!(
+        !error.contains("sql parser") && !error.contains("EOF"),
+        "{error}"
+    );
     harness.get_by_label(error.as_str());
     assert_eq!(harness.state().view.error(), None, "not a banner");
     // The footer does not wait for a count that a failed query never brings.
@@ -369,8 +389,13 @@ fn the_column_chooser_adds_a_column_and_asks_to_remember_it() {
     harness.run_steps(2);
     harness.get_by_label("age").click();
     settle(&mut harness);
-    // In the chooser's order: identity first, then by name.
-    let expected: Vec<String> = ["email", "age", "name"].map(String::from).to_vec();
+    // The chooser stays open while choosing (issue 10 item 11): a second column in the same visit.
+    harness.get_by_label("updated").click();
+    settle(&mut harness);
+    // In the chooser's order: identity first, then by name, then the system columns.
+    let expected: Vec<String> = ["email", "age", "name", "updated"]
+        .map(String::from)
+        .to_vec();
     assert_eq!(harness.state().view.columns(), expected.as_slice());
     assert_eq!(harness.state().remembered_columns.as_ref(), Some(&expected));
     harness.key_press(egui::Key::Escape);
@@ -396,6 +421,186 @@ fn a_selected_row_opens_the_read_only_inspector() {
     harness.get_by_label("Close").click();
     settle(&mut harness);
     assert!(harness.state().view.selected().is_none());
+}
+
+// Issue 10 item 8: the table's keys.
+#[test]
+fn the_keyboard_moves_the_selection_pages_and_opens_and_closes_the_inspector() {
+    let rig = Rig::with_generated_users(250);
+    let mut harness = harness(UsersState::new(&rig, ADMIN, &["email", "name"]));
+    let key = |harness: &mut Harness<'_, UsersState>, key| {
+        harness.key_press(key);
+        settle(harness);
+    };
+    key(&mut harness, egui::Key::ArrowDown);
+    assert_eq!(harness.state().view.selected_row(), Some(0));
+    key(&mut harness, egui::Key::ArrowDown);
+    assert_eq!(harness.state().view.selected_row(), Some(1));
+    key(&mut harness, egui::Key::ArrowUp);
+    assert_eq!(harness.state().view.selected_row(), Some(0));
+    assert!(harness.state().view.selected().is_none(), "not open yet");
+    key(&mut harness, egui::Key::Enter);
+    assert_eq!(name_at(&harness, 0), "Alice Liddell");
+    let shown = |h: &Harness<'_, UsersState>| {
+        h.state()
+            .view
+            .selected()
+            .map(|r| r.get("name").unwrap().as_str().unwrap().to_owned())
+    };
+    assert_eq!(shown(&harness).as_deref(), Some("Alice Liddell"));
+    harness.get_by_label("Copy as JSON");
+    // The open inspector follows the selection.
+    key(&mut harness, egui::Key::ArrowDown);
+    assert_eq!(shown(&harness), Some(name_at(&harness, 1)));
+    // PageDown / PageUp move by the rows in view (partly shown ones too, so it varies by a row), and
+    // keep the selection in view.
+    let page = |h: &Harness<'_, UsersState>| {
+        let (first, last) = h.state().view.visible_rows().unwrap();
+        last - first
+    };
+    let mut row = 1;
+    for _ in 0..2 {
+        let step = page(&harness);
+        assert!(step >= 10, "{step}");
+        key(&mut harness, egui::Key::PageDown);
+        row += step;
+        assert_eq!(harness.state().view.selected_row(), Some(row));
+        let (first, last) = harness.state().view.visible_rows().unwrap();
+        assert!(first <= row && row <= last, "{row} in {first}..={last}");
+    }
+    let step = page(&harness);
+    key(&mut harness, egui::Key::PageUp);
+    assert_eq!(harness.state().view.selected_row(), Some(row - step));
+    // End goes to the last row, fetching its page; Home back to the first.
+    key(&mut harness, egui::Key::End);
+    assert_eq!(harness.state().view.selected_row(), Some(252));
+    let (_, last) = harness.state().view.visible_rows().unwrap();
+    assert!(last >= 251, "the end is in view: {last}");
+    assert!(matches!(
+        harness.state().view.cache().row(252),
+        RowState::Loaded(_)
+    ));
+    assert_eq!(shown(&harness), Some(name_at(&harness, 252)));
+    key(&mut harness, egui::Key::Home);
+    assert_eq!(harness.state().view.selected_row(), Some(0));
+    assert_eq!(harness.state().view.visible_rows().unwrap().0, 0);
+    // Esc closes the inspector.
+    key(&mut harness, egui::Key::Escape);
+    assert!(harness.state().view.selected().is_none());
+    assert!(harness.query_by_label("Copy as JSON").is_none());
+    // Keys typed into a text field stay there.
+    harness.get_by_label("Search").click();
+    harness.run_steps(2);
+    key(&mut harness, egui::Key::End);
+    assert_eq!(harness.state().view.selected_row(), Some(0));
+}
+
+// Issue 10 item 8: a wheel notch scrolled about 3.5 rows on one machine, 1.7 on another; it is 3 rows.
+#[test]
+fn a_wheel_notch_over_the_table_scrolls_three_rows() {
+    let rig = Rig::with_generated_users(250);
+    let mut harness = harness(UsersState::new(&rig, ADMIN, &["email", "name"]));
+    assert_eq!(harness.state().view.visible_rows().unwrap().0, 0);
+    // A point inside the table, below its header.
+    let inside = harness.get_by_label("email").rect().center() + egui::vec2(0.0, 200.0);
+    let notch = |harness: &mut Harness<'_, UsersState>, lines: f32| {
+        harness.event(egui::Event::PointerMoved(inside));
+        harness.step();
+        harness.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Line,
+            delta: egui::vec2(0.0, lines),
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Unknown,
+            modifiers: egui::Modifiers::NONE,
+        });
+        // Let the smooth scrolling finish.
+        harness.run_steps(60);
+        settle(harness);
+    };
+    // The first row in view is the one whose top is at or above the viewport's top: a scroll of exactly
+    // three rows puts row 3 first.
+    notch(&mut harness, -1.0);
+    assert_eq!(harness.state().view.visible_rows().unwrap().0, 3);
+    notch(&mut harness, -1.0);
+    assert_eq!(harness.state().view.visible_rows().unwrap().0, 6);
+    notch(&mut harness, 1.0);
+    assert_eq!(harness.state().view.visible_rows().unwrap().0, 3);
+}
+
+// Issue 10 item 11: the schema is read again when rows show a property it does not describe.
+#[test]
+fn a_property_added_meanwhile_makes_the_view_read_the_schema_again_once() {
+    let rig = Rig::with_generated_users(0);
+    let mut harness = harness(UsersState::new(&rig, ADMIN, &["email", "name"]));
+    assert_eq!(harness.state().schema_reads, 0);
+    assert!(
+        !harness
+            .state()
+            .view
+            .available_columns()
+            .iter()
+            .any(|c| c == "shoeSize")
+    );
+    // Someone registers with a new property (dynamic schema adds the column).
+    let props = json!({"email": "new@example.com", "name": "New Comer", "shoeSize": 44});
+    rig.runtime
+        .block_on(rig.client().register(
+            props.as_object().unwrap().clone(),
+            &Password::new("tricky-pass-1".to_owned()),
+        ))
+        .unwrap();
+    harness.get_by_label("Refresh").click();
+    settle(&mut harness);
+    assert_eq!(harness.state().schema_reads, 1);
+    assert!(
+        harness
+            .state()
+            .view
+            .available_columns()
+            .iter()
+            .any(|c| c == "shoeSize")
+    );
+    harness.get_by_label("Columns").click();
+    harness.run_steps(2);
+    harness.get_by_label("shoeSize").click();
+    settle(&mut harness);
+    harness.key_press(egui::Key::Escape);
+    settle(&mut harness);
+    harness.get_by_label("44");
+    // Once: the next pages with the same property do not ask again.
+    harness.get_by_label("Refresh").click();
+    settle(&mut harness);
+    assert_eq!(harness.state().schema_reads, 1);
+}
+
+// Issue 10 item 11: Refresh (and F5) loads the count and the rows again, keeping filter and place.
+#[test]
+fn refresh_reloads_the_count_and_the_rows_and_keeps_the_filter_and_the_scroll_position() {
+    let rig = Rig::with_generated_users(3000);
+    let mut harness = harness(UsersState::new(&rig, ADMIN, &["email", "name"]));
+    harness.get_by_label("Search").click();
+    harness.run_steps(2);
+    harness.get_by_label("Search").type_text("user0");
+    settle(&mut harness);
+    harness.state_mut().view.scroll_to_row(1500);
+    settle(&mut harness);
+    let before = harness.state().view.visible_rows().unwrap();
+    let generation = harness.state().view.cache().generation();
+    rig.register("user0-new@example.com", "User New", 40);
+    harness.get_by_label("Refresh").click();
+    settle(&mut harness);
+    let view = &harness.state().view;
+    assert_ne!(view.cache().generation(), generation);
+    assert_eq!(view.cache().total(), Some(3001));
+    assert_eq!(view.query().quick, "user0");
+    assert_eq!(view.visible_rows().unwrap().0, before.0, "the place stays");
+    assert!(matches!(view.cache().row(before.0), RowState::Loaded(_)));
+    // F5 does the same.
+    let generation = harness.state().view.cache().generation();
+    harness.key_press(egui::Key::F5);
+    settle(&mut harness);
+    assert_ne!(harness.state().view.cache().generation(), generation);
+    assert_eq!(harness.state().view.visible_rows().unwrap().0, before.0);
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -499,6 +704,46 @@ fn exporting_a_filtered_set_to_csv_writes_exactly_those_records() {
         ["users.csv"],
         "no temporary file left"
     );
+}
+
+// Issue 10 item 11: CSV dates are ISO 8601 in UTC (the schema says which columns are dates); JSON keeps
+// Backendless's epoch milliseconds.
+#[test]
+fn csv_exports_write_dates_in_iso_8601_utc_and_json_keeps_epoch_milliseconds() {
+    let rig = Rig::new();
+    let token = rig.token(ADMIN);
+    let dir = tempfile::tempdir().unwrap();
+    let columns: Vec<String> = ["email", "created", "age"].map(String::from).to_vec();
+    let query = UsersQuery {
+        advanced: "email = 'alice@example.com'".into(),
+        ..UsersQuery::new("email")
+    };
+    let run = |format, name: &str| {
+        let path = dir.path().join(name);
+        rig.runtime
+            .block_on(admin::export(
+                &rig.client(),
+                &token,
+                &query,
+                &columns,
+                format,
+                &path,
+                &ExportControl::default(),
+            ))
+            .unwrap();
+        std::fs::read_to_string(&path).unwrap()
+    };
+    let json: serde_json::Value = serde_json::from_str(&run(ExportFormat::Json, "u.json")).unwrap();
+    let created = json[0]["created"]
+        .as_i64()
+        .expect("epoch milliseconds in JSON");
+    let csv = parse_csv(&run(ExportFormat::Csv, "u.csv"));
+    let expected = admin::export::iso_utc(created).unwrap();
+    assert!(
+        expected.ends_with('Z') && expected.contains('T'),
+        "{expected}"
+    );
+    assert_eq!(csv[1], ["alice@example.com", expected.as_str(), "30"]);
 }
 
 #[test]

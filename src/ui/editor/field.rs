@@ -57,8 +57,16 @@ pub fn value_editor_ui(
                     change.is_null = Some(null);
                 }
             }
-            if is_null || change.is_null == Some(true) {
+            if change.is_null == Some(true) {
                 ui.label(RichText::new("null").italics().weak());
+                return;
+            }
+            if is_null {
+                // As in a spreadsheet: typing into a null field replaces null with what is typed.
+                if let Some(typed) = null_editor_ui(ui, kind, name, label_id) {
+                    change.is_null = Some(false);
+                    change.text = Some(typed);
+                }
                 return;
             }
             let mut buffer = text.to_owned();
@@ -93,10 +101,10 @@ pub fn value_editor_ui(
                         .id_salt(("editor-value", name))
                         .hint_text("number")
                         .desired_width(160.0);
-                    // Refuse keystrokes that cannot be part of a number: the field keeps what it had.
-                    if ui.add(edit).labelled_by(label_id).changed()
-                        && is_numeric_input(kind, &buffer)
-                    {
+                    // Every keystroke is kept as typed: a text that is not a number is refused at the
+                    // field with the reason (the field's problem line) and blocks saving; nothing is
+                    // dropped or reinterpreted.
+                    if ui.add(edit).labelled_by(label_id).changed() {
                         change.text = Some(buffer);
                     }
                 }
@@ -134,22 +142,44 @@ pub fn value_editor_ui(
     change
 }
 
-/// Whether `text` contains only characters that can appear in a number of `kind`.
-pub fn is_numeric_input(kind: &PropertyType, text: &str) -> bool {
-    text.chars().all(|c| {
-        c.is_ascii_digit()
-            || matches!(c, '-' | '+' | ' ')
-            || (*kind == PropertyType::Double && matches!(c, '.' | 'e' | 'E'))
-    })
+/// The editor of a null value: an empty input showing "null" (true/false choices for a boolean). Returns
+/// what the user typed or chose, which replaces the null.
+fn null_editor_ui(
+    ui: &mut egui::Ui,
+    kind: &PropertyType,
+    name: &str,
+    label_id: Id,
+) -> Option<String> {
+    if *kind == PropertyType::Boolean {
+        let mut chosen = None;
+        for choice in ["true", "false"] {
+            let response = ui
+                .selectable_label(false, choice)
+                .accessible_name(format!("{name} {choice}"));
+            if response.clicked() {
+                chosen = Some(choice.to_owned());
+            }
+        }
+        return chosen;
+    }
+    let mut buffer = String::new();
+    let width = if matches!(kind, PropertyType::Int | PropertyType::Double) {
+        160.0
+    } else {
+        f32::INFINITY
+    };
+    // The same id as the value's own editor, so the focus stays in the field once null is gone.
+    let edit = egui::TextEdit::singleline(&mut buffer)
+        .id_salt(("editor-value", name))
+        .hint_text(RichText::new("null").italics())
+        .desired_width(width);
+    let changed = ui.add(edit).labelled_by(label_id).changed();
+    (changed && !buffer.is_empty()).then_some(buffer)
 }
 
 /// Green for "valid".
 fn ok_color(ui: &egui::Ui) -> Color32 {
-    if ui.visuals().dark_mode {
-        Color32::from_rgb(0x6c, 0xc6, 0x6c)
-    } else {
-        Color32::from_rgb(0x1e, 0x7b, 0x1e)
-    }
+    crate::ui::theme::ok_color(ui.visuals())
 }
 
 /// Shows the server's error at a field (red), else the local problem (amber). Returns whether it drew.

@@ -16,6 +16,9 @@ use crate::import::{ImportReport, export, import};
 pub enum FileMode {
     /// Write the profile to a file.
     Export,
+    /// Write the profile with the unsaved changes that parse applied (when the server cannot take them,
+    /// e.g. the account was deleted).
+    ExportWithChanges,
     /// Read values from a file as pending edits.
     Import,
 }
@@ -95,13 +98,15 @@ impl FilesView {
             return;
         }
         self.result = Some(match mode {
-            FileMode::Export => match std::fs::write(&path, export(session.original())) {
-                Ok(()) => FileResult::Exported(path),
-                Err(error) => FileResult::Failed(format!(
-                    "Could not write the file: {error} ({})",
-                    path.display()
-                )),
-            },
+            FileMode::Export | FileMode::ExportWithChanges => {
+                match std::fs::write(&path, export(&exported_record(session, mode))) {
+                    Ok(()) => FileResult::Exported(path),
+                    Err(error) => FileResult::Failed(format!(
+                        "Could not write the file: {error} ({})",
+                        path.display()
+                    )),
+                }
+            }
             FileMode::Import => match std::fs::read_to_string(&path) {
                 Err(error) => FileResult::Failed(format!(
                     "Could not read the file: {error} ({})",
@@ -124,6 +129,7 @@ impl FilesView {
         self.poll_dialog(session);
         let title = match mode {
             FileMode::Export => "Export profile as JSON",
+            FileMode::ExportWithChanges => "Export profile with your changes as JSON",
             FileMode::Import => "Import values from JSON",
         };
         let mut open = true;
@@ -137,6 +143,10 @@ impl FilesView {
             .show(ctx, |ui| {
                 ui.label(match mode {
                     FileMode::Export => "Writes every property of your profile (never the password).",
+                    FileMode::ExportWithChanges => {
+                        "Writes every property of your profile with your unsaved changes in it (never \
+                         the password; a value that is not valid for its type keeps the saved one)."
+                    }
                     FileMode::Import => {
                         "Values from the file become pending edits, checked like typed ones; nothing is \
                          sent until you save. Unknown, read-only and wrongly typed keys are listed and \
@@ -176,7 +186,7 @@ impl FilesView {
                     });
                 }
                 let button = match mode {
-                    FileMode::Export => "Export",
+                    FileMode::Export | FileMode::ExportWithChanges => "Export",
                     FileMode::Import => "Import",
                 };
                 if ui.button(button).clicked() {
@@ -223,6 +233,23 @@ impl FilesView {
     }
 }
 
+/// The record an export writes: as loaded, or with the pending changes that parse applied.
+fn exported_record(session: &EditSession, mode: FileMode) -> crate::model::record::UserRecord {
+    let mut record = session.original().clone();
+    if mode == FileMode::ExportWithChanges {
+        let changes = session.parsed_changes();
+        for name in changes.keys() {
+            if name == crate::edit_session::PASSWORD_FIELD {
+                continue;
+            }
+            if let Some(value) = changes.get(name) {
+                record.set(name, value.clone());
+            }
+        }
+    }
+    record
+}
+
 /// Opens the native dialog on its own thread; the answer arrives on the returned channel (and wakes the
 /// UI).
 fn open_dialog(mode: FileMode, ctx: egui::Context) -> Receiver<Option<PathBuf>> {
@@ -232,7 +259,9 @@ fn open_dialog(mode: FileMode, ctx: egui::Context) -> Receiver<Option<PathBuf>> 
         .spawn(move || {
             let dialog = rfd::FileDialog::new().add_filter("JSON", &["json"]);
             let path = match mode {
-                FileMode::Export => dialog.set_file_name("profile.json").save_file(),
+                FileMode::Export | FileMode::ExportWithChanges => {
+                    dialog.set_file_name("profile.json").save_file()
+                }
                 FileMode::Import => dialog.pick_file(),
             };
             sender.send(path).ok();

@@ -174,11 +174,7 @@ fn row_ui(
 
 /// The colour that marks a changed row.
 fn changed_color(ui: &egui::Ui) -> Color32 {
-    if ui.visuals().dark_mode {
-        Color32::from_rgb(0xf0, 0xb4, 0x29)
-    } else {
-        Color32::from_rgb(0xb0, 0x6a, 0x00)
-    }
+    crate::ui::theme::changed_color(ui.visuals())
 }
 
 /// The changed-marker column.
@@ -262,11 +258,17 @@ fn editable_row_ui(
         }
     });
     let edited = change.any();
-    if let Some(is_null) = change.is_null {
-        session.set_null(name, is_null);
-    }
-    if let Some(text) = change.text {
-        session.set_text(name, text);
+    match (change.is_null, change.text) {
+        // Typed into a null field: one edit, one undo step.
+        (Some(false), Some(text)) => session.type_into_null(name, text),
+        (is_null, text) => {
+            if let Some(is_null) = is_null {
+                session.set_null(name, is_null);
+            }
+            if let Some(text) = text {
+                session.set_text(name, text);
+            }
+        }
     }
     if reverted {
         session.revert(name);

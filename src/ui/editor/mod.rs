@@ -75,6 +75,8 @@ pub struct EditorView {
     draft_offer: Option<Draft>,
     /// Counts restore/discard decisions, so the app notices one even when no buffer changed.
     draft_decisions: u64,
+    /// The last save found the account deleted (3030): the banner offers the export of the edits.
+    account_gone: bool,
 }
 
 impl EditorView {
@@ -91,6 +93,7 @@ impl EditorView {
             files: FilesView::default(),
             draft_offer: None,
             draft_decisions: 0,
+            account_gone: false,
         }
     }
 
@@ -341,6 +344,7 @@ impl EditorView {
 
     /// The server saved; `record` is the new baseline.
     pub fn save_succeeded(&mut self, record: UserRecord) {
+        self.account_gone = false;
         self.session.apply_saved(record);
         self.notice = Some("Saved.".to_owned());
     }
@@ -352,6 +356,8 @@ impl EditorView {
             SaveState::Idle => self.session.retry_changes().cloned().unwrap_or_default(),
         };
         self.session.apply_save_error(error, &sent);
+        // Nothing is retried: the edits stay, and the banner offers to export them.
+        self.account_gone = matches!(error, ApiError::UserNotFound { .. });
     }
 
     /// Whether closing the editor would lose edits.
@@ -416,6 +422,9 @@ impl EditorView {
                         RichText::new("Not saved:").strong(),
                     );
                     ui.label(&banner.message);
+                    if self.account_gone && ui.button("Export my changes…").clicked() {
+                        self.files.open(FileMode::ExportWithChanges);
+                    }
                     if banner.retryable
                         && ui
                             .add_enabled(!saving, egui::Button::new("Retry"))

@@ -2,6 +2,11 @@
 //! server-paged table with virtual scrolling (`egui_extras`), a read-only record inspector and CSV/JSON
 //! export with progress and Cancel. Draws `admin::PageCache` and returns `UsersAction`s; it never sends
 //! anything itself: the app runs the requests and feeds the answers back.
+//!
+//! Layout: the inspector is a resizable right panel laid out before the table, so the table only gets
+//! what is left; the table is clipped to that area and its columns are laid out afresh when they no
+//! longer fit. Keys (no text field focused, no popup open): arrows, PageUp/PageDown, Home/End move the
+//! selection and keep it in view; Enter opens the inspector, Esc closes it; F5 refreshes.
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -13,14 +18,18 @@ use egui_extras::{Column, TableBuilder};
 use crate::admin::{
     ExportControl, ExportError, ExportFormat, ExportSummary, PageCache, RowState, UsersQuery,
 };
-use crate::backendless::client::FindQuery;
+use crate::backendless::client::{FindQuery, FindRow};
 use crate::backendless::error::ApiError;
 use crate::model::record::UserRecord;
-use crate::model::schema::{Access, Schema};
+use crate::model::schema::{Access, Schema, is_system};
 use crate::model::value::{Value, format_datetime_local, format_datetime_utc};
 
 /// Height of one table row.
 const ROW_HEIGHT: f32 = 20.0;
+/// Rows one wheel notch (one "line" of the mouse wheel) scrolls the table, on every platform.
+pub const WHEEL_NOTCH_ROWS: f32 = 3.0;
+/// The narrowest a table column gets (its text is cut short, with "…", beyond that).
+const MIN_COLUMN_WIDTH: f32 = 60.0;
 /// System columns offered by the column chooser even when the schema does not describe them.
 const SYSTEM_COLUMNS: &[&str] = &[
     "objectId",
@@ -73,6 +82,9 @@ pub enum UsersAction {
     },
     /// The chosen columns changed; the app remembers them between runs.
     ColumnsChanged(Vec<String>),
+    /// A page showed a property the schema does not describe: read the schema again; answer with
+    /// [`UsersView::schema_loaded`].
+    ReloadSchema,
 }
 
 /// An export in progress.
@@ -106,12 +118,14 @@ pub struct UsersView {
     cache: PageCache,
     /// Whether the count of the current generation must be asked for (again).
     count_wanted: bool,
-    /// The selected record (a copy, so it stays while its page is evicted).
+    /// The record in the inspector (a copy, so it stays while its page is evicted); `None`: closed.
     selected: Option<UserRecord>,
+    /// The selected row (highlighted; the arrows move it, Enter opens it in the inspector).
+    selected_row: Option<usize>,
     /// Scroll the table to the top next frame (after the query changed).
     scroll_to_top: bool,
-    /// Scroll the table to this row next frame (one-shot).
-    scroll_to_row: Option<usize>,
+    /// Scroll the table to this row next frame (one-shot), aligned so (`None`: as little as it takes).
+    scroll_to_row: Option<(usize, Option<egui::Align>)>,
     /// Export format chosen.
     export_format: ExportFormat,
     /// Whether a native save dialog can be shown; without one, a path field is offered.
@@ -129,6 +143,11 @@ pub struct UsersView {
     outbox: VecDeque<UsersAction>,
     /// Rows laid out in the last frame (first, last), for tests and read-ahead.
     visible_rows: Option<(usize, usize)>,
+    /// The width the table's columns took in the last frame (with the spacing between them).
+    table_width: Option<f32>,
+    /// Property names seen in rows but not in the schema that already made the view ask for the schema
+    /// again: each asks once, so a property the server does not describe does not ask on every page.
+    schema_asked_for: std::collections::BTreeSet<String>,
 }
 
 impl UsersView {
@@ -165,6 +184,7 @@ impl UsersView {
             cache: PageCache::default(),
             count_wanted: true,
             selected: None,
+            selected_row: None,
             scroll_to_top: false,
             scroll_to_row: None,
             export_format: ExportFormat::Csv,
@@ -175,6 +195,8 @@ impl UsersView {
             export_message: None,
             outbox: VecDeque::new(),
             visible_rows: None,
+            table_width: None,
+            schema_asked_for: std::collections::BTreeSet::new(),
         };
         view.cache.reset();
         view
@@ -225,7 +247,21 @@ impl UsersView {
 
     /// Scrolls the table so that `row` is visible on the next frame (tests, benchmarks, "go to row").
     pub fn scroll_to_row(&mut self, row: usize) {
-        self.scroll_to_row = Some(row);
+        self.scroll_to_row = Some((row, Some(egui::Align::TOP)));
+    }
+
+    /// The selected row (the arrows move it).
+    pub fn selected_row(&self) -> Option<usize> {
+        self.selected_row
+    }
+
+    /// Loads the count and the pages of the same query again (Refresh, F5); the filter, the sort, the
+    /// selection and the scroll position stay.
+    pub fn refresh(&mut self) {
+        self.cache.refresh();
+        self.count_wanted = true;
+        self.where_error = None;
+        self.error = None;
     }
 
     /// Whether an export is running.
@@ -243,10 +279,47 @@ impl UsersView {
         }
     }
 
-    /// Page `page` of `generation` arrived.
+    /// Page `page` of `generation` arrived, every row readable.
     pub fn page_loaded(&mut self, generation: u64, page: usize, rows: Vec<UserRecord>) {
+        self.page_rows_loaded(generation, page, rows.into_iter().map(Ok).collect());
+    }
+
+    /// Page `page` of `generation` arrived; a row that could not be read shows its own error in its row.
+    pub fn page_rows_loaded(&mut self, generation: u64, page: usize, rows: Vec<FindRow>) {
+        let unknown: Vec<String> = rows
+            .iter()
+            .flatten()
+            .flat_map(UserRecord::names)
+            .filter(|name| {
+                self.schema.get(name).is_none()
+                    && !is_system(name)
+                    && !self.schema_asked_for.contains(*name)
+            })
+            .map(str::to_owned)
+            .collect();
         if self.cache.insert(generation, page, rows) {
             self.error = None;
+            if !unknown.is_empty() {
+                // The schema changed since it was read (a property was added): read it again.
+                self.schema_asked_for.extend(unknown);
+                self.outbox.push_back(UsersAction::ReloadSchema);
+            }
+        }
+    }
+
+    /// The schema was read again: its columns are offered; chosen columns it no longer has are dropped.
+    pub fn schema_loaded(&mut self, schema: Schema) {
+        self.available_columns = available_columns(&schema);
+        self.schema = schema;
+        let before = self.columns.len();
+        self.columns
+            .retain(|c| self.available_columns.iter().any(|a| a == c));
+        if self.columns.is_empty() {
+            self.columns.push("objectId".to_owned());
+        }
+        if self.columns.len() != before {
+            self.outbox
+                .push_back(UsersAction::ColumnsChanged(self.columns.clone()));
         }
     }
 
@@ -256,13 +329,19 @@ impl UsersView {
         if generation != self.cache.generation() {
             return;
         }
+        let message = error.to_string();
         match page {
-            Some(page) => self.cache.fail(generation, page),
+            Some(page) => self.cache.fail(generation, page, message.clone()),
             None => self.count_wanted = false,
         }
-        let message = error.to_string();
         match error {
-            ApiError::InvalidWhere { .. } | ApiError::UnknownProperty { .. } => {
+            ApiError::InvalidWhere { message: detail } => {
+                // What is wrong and where, in plain words rather than the SQL parser's.
+                let code = error.code().map(|c| format!(" ({c})")).unwrap_or_default();
+                let plain = crate::admin::query::plain_where_error(detail);
+                self.where_error = Some(format!("{plain}{code}"));
+            }
+            ApiError::UnknownProperty { .. } => {
                 let code = error.code().map(|c| format!(" ({c})")).unwrap_or_default();
                 self.where_error = Some(format!("{message}{code}"));
             }
@@ -321,6 +400,7 @@ impl UsersView {
 
     /// Draws the browser; returns one action per frame (more follow on the next frames).
     pub fn ui(&mut self, ui: &mut egui::Ui) -> Option<UsersAction> {
+        self.keyboard(ui);
         self.draw(ui);
         self.queue_loads();
         let action = self.outbox.pop_front();
@@ -345,6 +425,7 @@ impl UsersView {
             self.banner_ui(ui, &error);
         }
         ui.separator();
+        self.follow_selection();
         if self.selected.is_some() {
             egui::Panel::right("users_inspector")
                 .resizable(true)
@@ -372,6 +453,13 @@ impl UsersView {
             }
             ui.separator();
             self.columns_ui(ui);
+            if ui
+                .button("Refresh")
+                .on_hover_text("Load the count and the rows again (F5)")
+                .clicked()
+            {
+                self.refresh();
+            }
         });
         ui.weak("In the search box, % matches any text and _ any one character.");
         ui.horizontal(|ui| {
@@ -396,19 +484,32 @@ impl UsersView {
 
     fn columns_ui(&mut self, ui: &mut egui::Ui) {
         let mut changed = false;
-        ui.menu_button("Columns", |ui| {
-            for column in &self.available_columns {
-                let mut shown = self.columns.contains(column);
-                if ui.checkbox(&mut shown, column.as_str()).changed() {
-                    if shown {
-                        self.columns.push(column.clone());
-                    } else if self.columns.len() > 1 {
-                        self.columns.retain(|c| c != column);
-                    }
-                    changed = true;
-                }
-            }
-        });
+        // Stays open while columns are toggled; a click outside (or Esc) closes it.
+        let config = egui::containers::menu::MenuConfig::new()
+            .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside);
+        egui::containers::menu::MenuButton::new("Columns")
+            .config(config)
+            .ui(ui, |ui| {
+                // A long schema scrolls inside the popup instead of running off the window.
+                let max_height = (ui.ctx().content_rect().height() - 160.0).max(120.0);
+                egui::ScrollArea::vertical()
+                    .id_salt("users_columns_scroll")
+                    .max_height(max_height)
+                    .min_scrolled_height(max_height)
+                    .show(ui, |ui| {
+                        for column in &self.available_columns {
+                            let mut shown = self.columns.contains(column);
+                            if ui.checkbox(&mut shown, column.as_str()).changed() {
+                                if shown {
+                                    self.columns.push(column.clone());
+                                } else if self.columns.len() > 1 {
+                                    self.columns.retain(|c| c != column);
+                                }
+                                changed = true;
+                            }
+                        }
+                    });
+            });
         if changed {
             let order = &self.available_columns;
             self.columns
@@ -527,6 +628,14 @@ impl UsersView {
         let mut clicked_row = None;
         let mut visible: Option<(usize, usize)> = None;
         let available_height = ui.available_height();
+        let available_width = ui.available_width();
+        // The table never paints or takes clicks outside its own area (the inspector beside it, the
+        // footer under it), even while its columns are wider than that area.
+        let clip = ui.clip_rect().intersect(ui.available_rect_before_wrap());
+        ui.set_clip_rect(clip);
+        let column_count = self.columns.len();
+        let spacing = ui.spacing().item_spacing.x;
+        let fit_width = fit_column_width(available_width, column_count, spacing);
         let mut table = TableBuilder::new(ui)
             .id_salt("users_table")
             .striped(true)
@@ -539,19 +648,29 @@ impl UsersView {
         if std::mem::take(&mut self.scroll_to_top) {
             table = table.vertical_scroll_offset(0.0);
         }
-        if let Some(row) = self.scroll_to_row.take() {
-            table = table.scroll_to_row(row, Some(egui::Align::TOP));
+        if let Some((row, align)) = self.scroll_to_row.take() {
+            table = table.scroll_to_row(row, align);
         }
-        let column_count = self.columns.len();
+        // The columns no longer fit (the inspector opened, the window got narrower): lay them out
+        // afresh to fit, rather than run under the inspector.
+        if self
+            .table_width
+            .is_some_and(|width| width > available_width + 1.0)
+        {
+            table.reset();
+        }
         for i in 0..column_count {
             let column = if i + 1 == column_count {
-                Column::remainder().at_least(80.0).clip(true)
+                Column::remainder().at_least(MIN_COLUMN_WIDTH).clip(true)
             } else {
-                Column::initial(180.0).at_least(60.0).clip(true)
+                Column::initial(fit_width)
+                    .at_least(MIN_COLUMN_WIDTH)
+                    .clip(true)
             };
             table = table.column(column);
         }
-        let selected_id = self.selected.as_ref().map(|r| r.object_id().to_owned());
+        let mut widths = Vec::new();
+        let selected_row = self.selected_row;
         let columns = &self.columns;
         let sort = self.query.sort.as_ref();
         let cache = &self.cache;
@@ -576,7 +695,9 @@ impl UsersView {
                     });
                 }
             })
-            .body(|body| {
+            .body(|mut body| {
+                widths = body.widths().to_vec();
+                wheel_in_rows(body.ui_mut(), clip);
                 body.rows(ROW_HEIGHT, total, |mut row| {
                     let index = row.index();
                     visible = Some(match visible {
@@ -585,7 +706,7 @@ impl UsersView {
                     });
                     match cache.row(index) {
                         RowState::Loaded(record) => {
-                            row.set_selected(selected_id.as_deref() == Some(record.object_id()));
+                            row.set_selected(selected_row == Some(index));
                             for column in columns {
                                 row.col(|ui| {
                                     let text = cell_text(record, column, schema);
@@ -593,19 +714,48 @@ impl UsersView {
                                 });
                             }
                             if row.response().clicked() {
-                                clicked_row = Some(record.clone());
+                                clicked_row = Some((index, record.clone()));
                             }
                         }
-                        state => {
-                            let text = if state == RowState::Loading {
-                                "Loading…"
-                            } else {
-                                "Not loaded (see the error above)"
+                        RowState::Unreadable(unreadable) => {
+                            // The row's own error, in the row: the rest of its page is fine.
+                            let text = unreadable.to_string();
+                            for i in 0..columns.len() {
+                                row.col(|ui| {
+                                    if i == 0 {
+                                        let color = ui.visuals().error_fg_color;
+                                        ui.add(
+                                            egui::Label::new(
+                                                RichText::new(text.as_str()).color(color),
+                                            )
+                                            .truncate(),
+                                        )
+                                        .on_hover_text(text.as_str());
+                                    }
+                                });
+                            }
+                        }
+                        RowState::Loading => {
+                            for i in 0..columns.len() {
+                                row.col(|ui| {
+                                    if i == 0 {
+                                        ui.weak("Loading…");
+                                    }
+                                });
+                            }
+                        }
+                        RowState::Failed => {
+                            // Says why in the row itself: a banner may be gone by now (another page or
+                            // the count succeeded since).
+                            let text = match cache.row_error(index) {
+                                Some(reason) => format!("Not loaded: {reason}"),
+                                None => "Not loaded".to_owned(),
                             };
                             for i in 0..columns.len() {
                                 row.col(|ui| {
                                     if i == 0 {
-                                        ui.weak(text);
+                                        ui.add(egui::Label::new(text.as_str()).truncate())
+                                            .on_hover_text(text.as_str());
                                     }
                                 });
                             }
@@ -614,11 +764,14 @@ impl UsersView {
                 });
             });
         self.visible_rows = visible;
+        self.table_width =
+            Some(widths.iter().sum::<f32>() + spacing * widths.len().saturating_sub(1) as f32);
         if let Some(column) = header_clicked {
             self.query.toggle_sort(&column);
             self.query_changed();
         }
-        if let Some(record) = clicked_row {
+        if let Some((index, record)) = clicked_row {
+            self.selected_row = Some(index);
             self.selected = Some(record);
             // The inspector panel is laid out before the table: show it on the next frame.
             ui.ctx().request_repaint();
@@ -678,6 +831,72 @@ impl UsersView {
         }
     }
 
+    /// The table's keys, when no text field has the keyboard and no popup is open: the arrows move the
+    /// selection a row, PageUp/PageDown a page of visible rows, Home/End to the first/last row (its page is
+    /// fetched like any other), keeping it in view; Enter opens the inspector, Esc closes it; F5 refreshes.
+    fn keyboard(&mut self, ui: &egui::Ui) {
+        use egui::{Key, Modifiers};
+        let ctx = ui.ctx();
+        if ctx.egui_wants_keyboard_input() || egui::Popup::is_any_open(ctx) {
+            return;
+        }
+        let total = self
+            .cache
+            .total()
+            .map_or(0, |t| usize::try_from(t).unwrap_or(usize::MAX));
+        let page = self
+            .visible_rows
+            .map_or(1, |(first, last)| last.saturating_sub(first).max(1));
+        let pressed = |key| ui.input_mut(|i| i.consume_key(Modifiers::NONE, key));
+        if pressed(Key::F5) {
+            self.refresh();
+        }
+        if pressed(Key::Escape) {
+            self.selected = None;
+        }
+        if pressed(Key::Enter)
+            && let Some(RowState::Loaded(record)) = self.selected_row.map(|r| self.cache.row(r))
+        {
+            self.selected = Some(record.clone());
+        }
+        if total == 0 {
+            return;
+        }
+        let current = self.selected_row;
+        let last = total - 1;
+        let target = if pressed(Key::ArrowDown) {
+            Some(current.map_or(0, |r| (r + 1).min(last)))
+        } else if pressed(Key::ArrowUp) {
+            Some(current.map_or(0, |r| r.saturating_sub(1)))
+        } else if pressed(Key::PageDown) {
+            Some(current.map_or(0, |r| (r + page).min(last)))
+        } else if pressed(Key::PageUp) {
+            Some(current.map_or(0, |r| r.saturating_sub(page)))
+        } else if pressed(Key::Home) {
+            Some(0)
+        } else if pressed(Key::End) {
+            Some(last)
+        } else {
+            None
+        };
+        if let Some(row) = target {
+            self.selected_row = Some(row);
+            self.scroll_to_row = Some((row, None));
+        }
+    }
+
+    /// With the inspector open, it shows the selected row (once its page has arrived).
+    fn follow_selection(&mut self) {
+        let (Some(shown), Some(row)) = (&self.selected, self.selected_row) else {
+            return;
+        };
+        if let RowState::Loaded(record) = self.cache.row(row)
+            && record.object_id() != shown.object_id()
+        {
+            self.selected = Some(record.clone());
+        }
+    }
+
     // --------------------------------------------------------------------------------------------
     // Helpers.
 
@@ -689,6 +908,7 @@ impl UsersView {
         self.error = None;
         self.scroll_to_top = true;
         self.visible_rows = None;
+        self.selected_row = None;
     }
 
     /// Queues the count (if wanted) and the pages the visible rows need, plus one ahead.
@@ -749,6 +969,66 @@ fn available_columns(schema: &Schema) -> Vec<String> {
         }
     }
     columns
+}
+
+/// Makes a wheel notch over the table (`area`) scroll [`WHEEL_NOTCH_ROWS`] rows, on every platform. egui
+/// scrolls a notch ("line") by its `line_scroll_speed` (40 pt: 1.7 rows of 23 pt here, or 3.5 where a
+/// notch is two lines). `ui` is the table body's, inside its scroll area: the wheel is taken from egui
+/// and applied here, lines as whole rows; touchpads (point deltas) and pages scroll as they are. A wheel
+/// with a modifier (zoom, sideways) is left to egui.
+fn wheel_in_rows(ui: &egui::Ui, area: egui::Rect) {
+    if !ui
+        .ctx()
+        .pointer_hover_pos()
+        .is_some_and(|p| area.contains(p))
+    {
+        return;
+    }
+    let pitch = ROW_HEIGHT + ui.spacing().item_spacing.y;
+    let page = area.height();
+    let mut delta = 0.0;
+    let mut any = false;
+    for (unit, y, modifiers) in ui.input(|i| {
+        i.raw
+            .events
+            .iter()
+            .filter_map(|event| match event {
+                egui::Event::MouseWheel {
+                    unit,
+                    delta,
+                    modifiers,
+                    ..
+                } => Some((*unit, delta.y, *modifiers)),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    }) {
+        if !modifiers.is_none() {
+            return;
+        }
+        any = true;
+        delta += match unit {
+            egui::MouseWheelUnit::Line => y * WHEEL_NOTCH_ROWS * pitch,
+            egui::MouseWheelUnit::Point => y,
+            egui::MouseWheelUnit::Page => y * page,
+        };
+    }
+    // egui spreads a notch over the next frames: while the pointer is over the table, none of it is left
+    // for the scroll area, which scrolls by what is applied here instead.
+    ui.ctx().input_mut(|i| i.smooth_scroll_delta.y = 0.0);
+    if any && delta != 0.0 {
+        ui.scroll_with_delta_animation(
+            egui::vec2(0.0, delta),
+            egui::style::ScrollAnimation::none(),
+        );
+    }
+}
+
+/// The starting width of each of `count` columns so that together (with `spacing` between them) they fill
+/// `available` exactly, but none narrower than [`MIN_COLUMN_WIDTH`].
+fn fit_column_width(available: f32, count: usize, spacing: f32) -> f32 {
+    let count = count.max(1) as f32;
+    ((available - spacing * (count - 1.0)) / count).max(MIN_COLUMN_WIDTH)
 }
 
 /// One line of text for a table cell: dates in local time, JSON compact, null empty.
@@ -822,5 +1102,26 @@ mod tests {
         harness.run_steps(2);
         harness.get_by_label("ID000");
         assert_eq!(harness.query_all_by_label("Loading…").count(), 0);
+    }
+
+    // Issue 9 item 7: rows of a failed page said "see the error above" after the banner had gone.
+    #[test]
+    fn rows_of_a_failed_page_say_why_even_after_the_banner_is_gone() {
+        use egui_kittest::kittest::Queryable as _;
+        let mut view = UsersView::new(Schema::default(), &["objectId".into()]);
+        let generation = view.cache().generation();
+        view.load_failed(generation, Some(0), &ApiError::Timeout);
+        // The count succeeds afterwards and clears the banner.
+        view.count_loaded(generation, 3);
+        assert_eq!(view.error(), None);
+        let mut harness = egui_kittest::Harness::new_ui_state(
+            |ui, view: &mut UsersView| {
+                view.ui(ui);
+            },
+            view,
+        );
+        harness.run_steps(2);
+        let expected = format!("Not loaded: {}", ApiError::Timeout);
+        assert_eq!(harness.query_all_by_label(&expected).count(), 3);
     }
 }
