@@ -96,6 +96,12 @@ pub struct ServeArgs {
     /// Whether `users/register` is open.
     #[arg(long, value_enum, default_value_t = OnOff::On, value_name = "on|off")]
     pub registration: OnOff,
+    /// The identity column [default: email, or the column the --schema file marks `identity: true`].
+    #[arg(long, value_name = "PROPERTY")]
+    pub identity: Option<String>,
+    /// Start from this Users schema: the JSON array `users/userclassprops` returns [default: the demo schema].
+    #[arg(long, value_name = "FILE")]
+    pub schema: Option<PathBuf>,
 }
 
 /// `serve --logins`: what a new login of a user who already has a live session does.

@@ -1188,12 +1188,12 @@ mod tests {
         let session = session();
         assert!(!session.has_pending_edits());
         assert!(session.changeset().unwrap().is_empty());
-        assert!(session.is_editable("email") && session.is_editable("preferences"));
         assert!(
-            !session.is_editable("objectId")
-                && !session.is_editable("home")
-                && !session.is_editable("password")
+            session.is_editable("email")
+                && session.is_editable("preferences")
+                && session.is_editable("home")
         );
+        assert!(!session.is_editable("objectId") && !session.is_editable("password"));
         assert!(!session.is_nullable("name") && session.is_nullable("age"));
     }
 

@@ -86,6 +86,7 @@ fn type_words(type_name: &str) -> String {
         "DOUBLE" => "a number",
         "BOOLEAN" => "true or false",
         "DATETIME" => "a date (epoch ms or ISO-8601)",
+        "POINT" | "LINESTRING" | "POLYGON" | "GEOMETRY" => "a geometry (GeoJSON or WKT)",
         _ => "a value",
     };
     format!("{words} ({type_name})")
@@ -136,16 +137,19 @@ mod tests {
             ["name", "age", "birthday", "preferences", "newsletter"]
         );
         assert_eq!(report.unknown, ["shoeSize", "age2"]);
-        assert_eq!(
-            report.read_only,
-            ["objectId", "updated", "password", "home"]
-        );
+        assert_eq!(report.read_only, ["objectId", "updated", "password"]);
         assert_eq!(
             report.bad_type,
-            vec![(
-                "email".to_owned(),
-                "expected text (STRING), found a number".to_owned()
-            )]
+            vec![
+                (
+                    "home".to_owned(),
+                    "expected a geometry (GeoJSON or WKT) (POINT), found an object".to_owned()
+                ),
+                (
+                    "email".to_owned(),
+                    "expected text (STRING), found a number".to_owned()
+                )
+            ]
         );
         assert!(!report.is_clean());
     }

@@ -62,12 +62,23 @@ pub fn record(value: Value) -> UserRecord {
 
 /// One whole headless frame at 1280×900: layout of what `draw` puts in the central panel, then
 /// tessellation of the shapes. Returns what `draw` returned.
-pub fn frame<R>(ctx: &egui::Context, mut draw: impl FnMut(&mut egui::Ui) -> R) -> R {
+pub fn frame<R>(ctx: &egui::Context, draw: impl FnMut(&mut egui::Ui) -> R) -> R {
+    frame_with_events(ctx, Vec::new(), draw).0
+}
+
+/// [`frame`] with `events` (keys, text, pointer) in its input. Also returns the platform output
+/// (the AccessKit tree when enabled).
+pub fn frame_with_events<R>(
+    ctx: &egui::Context,
+    events: Vec<egui::Event>,
+    mut draw: impl FnMut(&mut egui::Ui) -> R,
+) -> (R, egui::PlatformOutput) {
     let input = egui::RawInput {
         screen_rect: Some(egui::Rect::from_min_size(
             egui::Pos2::ZERO,
             egui::vec2(1280.0, 900.0),
         )),
+        events,
         ..Default::default()
     };
     let mut result = None;
@@ -79,5 +90,8 @@ pub fn frame<R>(ctx: &egui::Context, mut draw: impl FnMut(&mut egui::Ui) -> R) -
     // No painter uploads the font atlas here; epaint asserts that texture updates are handled.
     output.textures_delta.clear();
     std::hint::black_box(ctx.tessellate(output.shapes, output.pixels_per_point));
-    result.expect("the central panel is always drawn")
+    (
+        result.expect("the central panel is always drawn"),
+        output.platform_output,
+    )
 }

@@ -169,6 +169,7 @@ impl App {
             match effect {
                 Effect::Send(command) => self.worker.send(command),
                 Effect::OpenEditor { profile, identity } => {
+                    self.remember_identity_name(&profile.schema);
                     self.users = users::UsersScreen::new(profile.schema.clone());
                     if let Some(old) = &self.editor {
                         self.drafts.closing(old);
@@ -281,6 +282,20 @@ impl App {
     }
 
     /// Writes the settings; a failure is logged (the app keeps working with what it has in memory).
+    /// Remembers the app's identity property for the session's connection (the login form's label next
+    /// time); saved only when it changed.
+    fn remember_identity_name(&mut self, schema: &crate::model::Schema) {
+        let (Some(session), Some(identity)) = (self.state.session(), schema.identity()) else {
+            return;
+        };
+        if self
+            .settings
+            .remember_identity_name(&session.connection, &identity.name)
+        {
+            self.save_settings();
+        }
+    }
+
     fn save_settings(&self) {
         if let Err(error) = self.settings.save(&self.settings_dir) {
             tracing::error!(
@@ -425,6 +440,7 @@ impl App {
             error: self.state.login_error(),
             notice: self.state.login_notice(),
             show_demo_accounts: self.settings.connection == ConnectionKind::LocalDemo,
+            identity_name: self.settings.identity_name(&connection),
         };
         if let Some(LoginAction::Submit {
             identity,

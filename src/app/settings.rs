@@ -59,7 +59,9 @@ impl ConnectionKind {
 ///
 /// The API key decides the security role of every request (a Cloud Code key is powerful), so it is kept
 /// out of `settings.json`, in the owner-only `keys.json`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+///
+/// Debug shows whether each key is set, never the key.
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AppKeys {
     /// Application id.
@@ -67,12 +69,43 @@ pub struct AppKeys {
     /// REST API key; stored in `keys.json`, not in `settings.json`.
     #[serde(skip)]
     pub api_key: String,
+    /// The app's CloudCode key (optional): needed by the administrative operations that Backendless allows
+    /// only from server code (3054, 2011, 3122). Stored in `keys.json`, never shown in full, never logged.
+    #[serde(skip)]
+    pub cloudcode_key: String,
 }
 
-/// The content of `keys.json`: the API key of each remote connection.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+impl std::fmt::Debug for AppKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = |key: &str| {
+            if key.is_empty() {
+                "<empty>"
+            } else {
+                "<redacted>"
+            }
+        };
+        f.debug_struct("AppKeys")
+            .field("app_id", &self.app_id)
+            .field("api_key", &shown(&self.api_key))
+            .field("cloudcode_key", &shown(&self.cloudcode_key))
+            .finish()
+    }
+}
+
+/// The content of `keys.json`: the API key of each remote connection, and its CloudCode key if given.
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 struct StoredKeys {
+    cloud_us: String,
+    cloud_eu: String,
+    custom: String,
+    cloudcode: StoredCloudCodeKeys,
+}
+
+/// The CloudCode keys in `keys.json` (an older file has none).
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+struct StoredCloudCodeKeys {
     cloud_us: String,
     cloud_eu: String,
     custom: String,
@@ -117,10 +150,14 @@ pub struct Settings {
     pub theme: ThemeChoice,
     /// The columns the admin chose in the Users browser (empty: the default ones).
     pub users_columns: Vec<String>,
+    /// The identity property of each connection's app (by [`Connection::key`]), learnt from the schema
+    /// after a login, so that the login form can name it (`username`) before the next login. Not secret.
+    pub identity_names: std::collections::BTreeMap<String, String>,
 }
 
-/// A connection resolved from the settings: what the worker needs to reach a server.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A connection resolved from the settings: what the worker needs to reach a server. Its `Debug` hides the
+/// API key, so a connection can be logged or shown in a failed assertion without leaking it.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Connection {
     /// Start the embedded emulator with the demo data and talk to it.
     LocalDemo,
@@ -133,6 +170,24 @@ pub enum Connection {
         /// REST API key; `None` for the domain form.
         api_key: Option<String>,
     },
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::LocalDemo => f.write_str("LocalDemo"),
+            Self::Remote {
+                server,
+                app_id,
+                api_key,
+            } => f
+                .debug_struct("Remote")
+                .field("server", server)
+                .field("app_id", app_id)
+                .field("api_key", &api_key.as_ref().map(|_| "<redacted>"))
+                .finish(),
+        }
+    }
 }
 
 impl Connection {
@@ -152,6 +207,23 @@ impl Connection {
 }
 
 impl Settings {
+    /// The identity property remembered for `connection` (see [`Settings::identity_names`]).
+    pub fn identity_name(&self, connection: &Connection) -> Option<&str> {
+        self.identity_names
+            .get(&connection.key())
+            .map(String::as_str)
+    }
+
+    /// Remembers `name` as the identity property of `connection`; `true` when that changed the settings.
+    pub fn remember_identity_name(&mut self, connection: &Connection, name: &str) -> bool {
+        let key = connection.key();
+        if self.identity_names.get(&key).map(String::as_str) == Some(name) {
+            return false;
+        }
+        self.identity_names.insert(key, name.to_owned());
+        true
+    }
+
     /// Reads `settings.json` and `keys.json` from `dir`. Missing or broken files give the defaults.
     pub fn load(dir: &Path) -> Self {
         let mut settings: Self = read_json(&dir.join(SETTINGS_FILE)).unwrap_or_default();
@@ -159,6 +231,9 @@ impl Settings {
         settings.cloud_us.api_key = keys.cloud_us;
         settings.cloud_eu.api_key = keys.cloud_eu;
         settings.custom.keys.api_key = keys.custom;
+        settings.cloud_us.cloudcode_key = keys.cloudcode.cloud_us;
+        settings.cloud_eu.cloudcode_key = keys.cloudcode.cloud_eu;
+        settings.custom.keys.cloudcode_key = keys.cloudcode.custom;
         settings
     }
 
@@ -169,6 +244,11 @@ impl Settings {
             cloud_us: self.cloud_us.api_key.clone(),
             cloud_eu: self.cloud_eu.api_key.clone(),
             custom: self.custom.keys.api_key.clone(),
+            cloudcode: StoredCloudCodeKeys {
+                cloud_us: self.cloud_us.cloudcode_key.clone(),
+                cloud_eu: self.cloud_eu.cloudcode_key.clone(),
+                custom: self.custom.keys.cloudcode_key.clone(),
+            },
         };
         let keys = serde_json::to_vec_pretty(&keys).map_err(io::Error::other)?;
         write_private(&dir.join(KEYS_FILE), &keys)?;
@@ -185,19 +265,29 @@ impl Settings {
             return;
         };
         let server = server.trim().trim_end_matches('/').to_owned();
-        let keys = AppKeys {
+        let mut keys = AppKeys {
             app_id: args.app_id.clone().unwrap_or_default(),
             api_key: args.api_key.clone().unwrap_or_default(),
+            cloudcode_key: String::new(),
+        };
+        // The CloudCode key has no flag: a remembered one stays with the same application.
+        let keep_cloudcode = |keys: &mut AppKeys, old: &AppKeys| {
+            if old.app_id == keys.app_id {
+                keys.cloudcode_key = old.cloudcode_key.clone();
+            }
         };
         let has_keys = !keys.app_id.is_empty() || !keys.api_key.is_empty();
         if has_keys && server.eq_ignore_ascii_case(CLOUD_US_URL) {
             self.connection = ConnectionKind::CloudUs;
+            keep_cloudcode(&mut keys, &self.cloud_us);
             self.cloud_us = keys;
         } else if has_keys && server.eq_ignore_ascii_case(CLOUD_EU_URL) {
             self.connection = ConnectionKind::CloudEu;
+            keep_cloudcode(&mut keys, &self.cloud_eu);
             self.cloud_eu = keys;
         } else {
             self.connection = ConnectionKind::Custom;
+            keep_cloudcode(&mut keys, &self.custom.keys);
             self.custom = CustomServer { server, keys };
         }
     }
@@ -373,6 +463,21 @@ mod tests {
     }
 
     #[test]
+    fn a_connections_debug_never_shows_its_api_key() {
+        let connection = Connection::Remote {
+            server: "https://api.backendless.com".to_owned(),
+            app_id: Some("APP-ID".to_owned()),
+            api_key: Some("SECRET-REST-KEY".to_owned()),
+        };
+        let shown = format!("{connection:?}");
+        assert!(!shown.contains("SECRET-REST-KEY"), "{shown}");
+        assert!(
+            shown.contains("APP-ID") && shown.contains("<redacted>"),
+            "{shown}"
+        );
+    }
+
+    #[test]
     fn default_connection_is_the_local_demo() {
         assert_eq!(Settings::default().selected(), Connection::LocalDemo);
     }
@@ -404,7 +509,8 @@ mod tests {
             settings.cloud_us,
             AppKeys {
                 app_id: "B".to_owned(),
-                api_key: "L".to_owned()
+                api_key: "L".to_owned(),
+                cloudcode_key: String::new(),
             }
         );
     }
@@ -473,6 +579,59 @@ mod tests {
         let loaded = Settings::load(dir.path());
         assert_eq!(loaded.custom.keys.api_key, "SECRET-KEY");
         assert_eq!(loaded.cloud_eu.api_key, "EU-KEY");
+    }
+
+    #[test]
+    fn cloudcode_keys_live_in_the_keys_file_and_never_show_in_debug() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = Settings::default();
+        settings.custom.keys.api_key = "REST-KEY-1".to_owned();
+        settings.custom.keys.cloudcode_key = "CC-KEY-CUSTOM".to_owned();
+        settings.cloud_us.cloudcode_key = "CC-KEY-US".to_owned();
+        settings.save(dir.path()).unwrap();
+        let text = fs::read_to_string(dir.path().join(SETTINGS_FILE)).unwrap();
+        assert!(!text.contains("CC-KEY"), "{text}");
+        let keys = fs::read_to_string(dir.path().join(KEYS_FILE)).unwrap();
+        assert!(keys.contains("CC-KEY-CUSTOM") && keys.contains("CC-KEY-US"));
+        let loaded = Settings::load(dir.path());
+        assert_eq!(loaded.custom.keys.cloudcode_key, "CC-KEY-CUSTOM");
+        assert_eq!(loaded.cloud_us.cloudcode_key, "CC-KEY-US");
+        assert_eq!(loaded.cloud_eu.cloudcode_key, "");
+        let debug = format!("{loaded:?}");
+        assert!(
+            !debug.contains("CC-KEY") && !debug.contains("REST-KEY"),
+            "{debug}"
+        );
+        assert!(debug.contains("<redacted>") && debug.contains("<empty>"));
+        // A keys file written before CloudCode keys existed still loads.
+        fs::write(
+            dir.path().join(KEYS_FILE),
+            r#"{"cloud_us":"","cloud_eu":"","custom":"OLD"}"#,
+        )
+        .unwrap();
+        let old = Settings::load(dir.path());
+        assert_eq!(old.custom.keys.api_key, "OLD");
+        assert_eq!(old.custom.keys.cloudcode_key, "");
+    }
+
+    #[test]
+    fn the_identity_name_is_remembered_per_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = Settings::default();
+        let remote = Connection::Remote {
+            server: "https://api.backendless.com".to_owned(),
+            app_id: Some("APP".to_owned()),
+            api_key: Some("KEY".to_owned()),
+        };
+        assert_eq!(settings.identity_name(&remote), None);
+        assert!(settings.remember_identity_name(&remote, "username"));
+        assert!(!settings.remember_identity_name(&remote, "username"));
+        assert_eq!(settings.identity_name(&Connection::LocalDemo), None);
+        settings.save(dir.path()).unwrap();
+        let loaded = Settings::load(dir.path());
+        assert_eq!(loaded.identity_name(&remote), Some("username"));
+        let text = fs::read_to_string(dir.path().join(SETTINGS_FILE)).unwrap();
+        assert!(!text.contains("KEY\""), "{text}");
     }
 
     #[test]

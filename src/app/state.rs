@@ -585,7 +585,7 @@ impl AppState {
             .code()
             .map(|code| format!(" (Backendless {code})"))
             .unwrap_or_default();
-        self.login_notice = Some(if retry_save {
+        let mut notice = if retry_save {
             format!(
                 "Your session has ended{code}, so your changes were not saved yet. Log in again to continue: \
                  they are kept and will be saved right after you log in."
@@ -594,13 +594,36 @@ impl AppState {
             format!(
                 "Your session has ended{code}. Log in again to continue: your unsaved changes are kept."
             )
-        });
+        };
+        if let Some(why) = session_end_reason(error) {
+            notice.push(' ');
+            notice.push_str(why);
+        }
+        self.login_notice = Some(notice);
         self.ended = Some(EndedSession {
             connection: session.connection.clone(),
             object_id: session.object_id.clone(),
             retry_save,
         });
         vec![Effect::FillIdentity(session.identity)]
+    }
+}
+
+/// Said under "your session has ended" when the server no longer knows the token (3064): on a real app a
+/// login of the same account elsewhere ends the older session. The app itself never logs in again by itself.
+pub const LOGGED_IN_ELSEWHERE: &str = "This may be because the same account logged in somewhere else: \
+     by default Backendless keeps one session per account.";
+
+/// Said when the session timed out (3048, 3091).
+pub const SESSION_TIMED_OUT: &str = "It timed out after a while without activity.";
+
+/// Why the session may have ended, from the code the server answered.
+fn session_end_reason(error: &ApiError) -> Option<&'static str> {
+    use crate::backendless::codes;
+    match error.code()? {
+        codes::NOT_EXISTING_USER_TOKEN => Some(LOGGED_IN_ELSEWHERE),
+        codes::SESSION_TIMEOUT | codes::SESSION_TIMEOUT_2 => Some(SESSION_TIMED_OUT),
+        _ => None,
     }
 }
 
@@ -964,6 +987,31 @@ mod tests {
         ));
         // The editor is not closed: its edits survive.
         assert!(!has(&effects, |e| matches!(e, Effect::CloseEditor)));
+    }
+
+    #[test]
+    fn a_session_ended_by_a_login_elsewhere_says_so_and_never_logs_in_by_itself() {
+        let mut state = in_editor();
+        let effects = end_session_during_save(&mut state);
+        let notice = state.login_notice().unwrap();
+        assert!(notice.contains(LOGGED_IN_ELSEWHERE), "{notice}");
+        assert!(state.relogin_pending());
+        let logs_in = |e: &Effect| matches!(e, Effect::Send(WorkerCommand::Login { .. }));
+        assert!(!has(&effects, logs_in), "{effects:?}");
+        // A timeout gives its own reason, not the login elsewhere.
+        let mut state = in_editor();
+        let id = sent(&state.begin_save("U1".to_owned(), None, Changeset::default()));
+        let effects = state.apply(WorkerEvent::SaveFailed {
+            id,
+            error: ApiError::SessionExpired {
+                code: 3048,
+                message: String::new(),
+            },
+        });
+        let notice = state.login_notice().unwrap();
+        assert!(notice.contains(SESSION_TIMED_OUT), "{notice}");
+        assert!(!notice.contains(LOGGED_IN_ELSEWHERE), "{notice}");
+        assert!(!has(&effects, logs_in));
     }
 
     #[test]

@@ -84,6 +84,19 @@ pub const SESSION_ENDING: [i64; 4] = [
     SESSION_TIMEOUT_2,
 ];
 
+/// Codes with which Backendless refuses an operation it allows only from server code: the app's CloudCode
+/// key (instead of a client key) makes it work.
+pub const NEEDS_CLOUDCODE_KEY: [i64; 3] = [
+    ONLY_FOR_BL_LOGIC,
+    ROLE_CHANGE_NEEDS_SERVER_KEY,
+    PASSWORD_CHECK_NEEDS_SERVER_KEY,
+];
+
+/// Whether `code` means the operation needs the CloudCode key.
+pub fn needs_cloudcode_key(code: i64) -> bool {
+    NEEDS_CLOUDCODE_KEY.contains(&code)
+}
+
 /// Whether `code` means the session is gone and the user must log in again.
 pub fn is_session_ending(code: i64) -> bool {
     SESSION_ENDING.contains(&code)

@@ -8,6 +8,10 @@ use super::wire::Fault;
 use crate::model::Changeset;
 use crate::model::schema::{PASSWORD, Schema, is_system};
 
+/// The plain message for an operation the server allows only with the app's CloudCode key.
+pub const CLOUDCODE_KEY_NEEDED: &str =
+    "This needs the app's CloudCode key: add it to the connection (Connection → CloudCode key)";
+
 /// Everything that can go wrong talking to a Backendless server.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ApiError {
@@ -324,6 +328,14 @@ impl ApiError {
             | Self::Redirected { .. }
             | Self::TooLarge { .. } => return None,
         })
+    }
+
+    /// What to do when the server allows the operation only with the app's CloudCode key (3054, 2011,
+    /// 3122): [`CLOUDCODE_KEY_NEEDED`]; `None` for every other error.
+    pub fn cloudcode_key_hint(&self) -> Option<&'static str> {
+        self.code()
+            .is_some_and(codes::needs_cloudcode_key)
+            .then_some(CLOUDCODE_KEY_NEEDED)
     }
 
     /// Whether the user-token no longer works (3028, 3048, 3064, 3091): log in again, keep the edits, retry.
@@ -737,5 +749,26 @@ mod tests {
             error.server_message(),
             Some("Not existing user token - …redacted. Relogin user")
         );
+    }
+
+    #[test]
+    fn operations_for_server_code_ask_for_the_cloudcode_key() {
+        for (code, message) in [
+            (3054, "Operation allowed only for BL logic."),
+            (2011, "Role assignment allowed only from server code"),
+            (3122, "Password verification allowed only from CloudCode"),
+        ] {
+            let error = ApiError::from_fault(400, Fault::new(code, message));
+            assert_eq!(
+                error.cloudcode_key_hint(),
+                Some(CLOUDCODE_KEY_NEEDED),
+                "{code}"
+            );
+        }
+        for code in [3003, 3064, 2002, 3029] {
+            let error = ApiError::from_fault(400, Fault::new(code, "x"));
+            assert_eq!(error.cloudcode_key_hint(), None, "{code}");
+        }
+        assert_eq!(ApiError::Timeout.cloudcode_key_hint(), None);
     }
 }

@@ -156,17 +156,59 @@ fn top_level_items(bytes: &[u8], open: u8) -> Result<Vec<&[u8]>, String> {
     Ok(items)
 }
 
+/// The type names in the order of Backendless's `DataTypeEnum` (Swift SDK `DataTypeEnum.swift`, Android SDK
+/// `DateTypeEnum.java`): a descriptor whose `type` is an integer means the name at that index.
+pub const DATA_TYPE_INDEX: [&str; 11] = [
+    "UNKNOWN",
+    "INT",
+    "STRING",
+    "BOOLEAN",
+    "DATETIME",
+    "DOUBLE",
+    "RELATION",
+    "COLLECTION",
+    "RELATION_LIST",
+    "STRING_ID",
+    "TEXT",
+];
+
+/// The name of a descriptor's `type`, given as a name or as an index into [`DATA_TYPE_INDEX`].
+fn type_name_or_index<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum NameOrIndex {
+        Name(String),
+        Index(serde_json::Number),
+        Null(()),
+    }
+    Ok(match NameOrIndex::deserialize(d)? {
+        NameOrIndex::Name(name) => name,
+        NameOrIndex::Index(n) => n
+            .as_u64()
+            .and_then(|i| DATA_TYPE_INDEX.get(usize::try_from(i).ok()?))
+            .unwrap_or(&DATA_TYPE_INDEX[0])
+            .to_string(),
+        NameOrIndex::Null(()) => String::new(),
+    })
+}
+
+/// A boolean where `null` means false.
+fn bool_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(Option::<bool>::deserialize(d)?.unwrap_or(false))
+}
+
 /// One property descriptor as returned by `users/userclassprops` and `data/Users/properties`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PropertyDescriptor {
     /// Column name.
     pub name: String,
-    /// Must be non-empty.
-    #[serde(default)]
+    /// Must be non-empty (`null` reads as false).
+    #[serde(default, deserialize_with = "bool_or_null")]
     pub required: bool,
-    /// Backendless type name: `STRING`, `INT`, `DATETIME`, ...
-    #[serde(rename = "type", default)]
+    /// Backendless type name: `STRING`, `INT`, `DATETIME`, ... Some servers send an integer index into
+    /// [`DATA_TYPE_INDEX`] instead; it is read as the name (an index out of range as `UNKNOWN`).
+    #[serde(rename = "type", default, deserialize_with = "type_name_or_index")]
     pub data_type: String,
     /// Default value used at registration.
     #[serde(default)]
@@ -249,5 +291,20 @@ mod tests {
         assert_eq!(top_level_string(br#"{"objectId": 5}"#, "objectId"), None);
         assert_eq!(top_level_string(b"[1]", "objectId"), None);
         assert_eq!(top_level_string(br#"{"x": 1}"#, "objectId"), None);
+    }
+
+    #[test]
+    fn descriptor_type_may_be_a_name_or_an_integer_index() {
+        let read = |json: &str| serde_json::from_str::<PropertyDescriptor>(json).unwrap();
+        assert_eq!(read(r#"{"name":"a","type":"POINT"}"#).data_type, "POINT");
+        assert_eq!(read(r#"{"name":"a","type":1}"#).data_type, "INT");
+        assert_eq!(read(r#"{"name":"a","type":3}"#).data_type, "BOOLEAN");
+        assert_eq!(read(r#"{"name":"a","type":10}"#).data_type, "TEXT");
+        assert_eq!(read(r#"{"name":"a","type":99}"#).data_type, "UNKNOWN");
+        assert_eq!(read(r#"{"name":"a","type":-1}"#).data_type, "UNKNOWN");
+        assert_eq!(read(r#"{"name":"a","type":null}"#).data_type, "");
+        let d = read(r#"{"name":"a","type":"STRING","required":null,"identity":null}"#);
+        assert!(!d.required);
+        assert_eq!(d.identity, None);
     }
 }

@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 
 use super::auth::format_id;
-use super::schema::{Column, ColumnType};
+use super::schema::{Column, ColumnType, IDENTITY, USERS_TABLE, json_to_sql};
 
 /// Password of every generated user (`user00001@example.com`, ...).
 pub const GENERATED_USER_PASSWORD: &str = "generated-pass-1";
@@ -127,6 +127,106 @@ pub fn generated_user(n: u32) -> DemoUser {
             "score": ((h >> 16) % 51) as f64 / 10.0,
         })),
     }
+}
+
+/// A demo user's identity in a store whose identity column is `identity`: the email for `email`, otherwise
+/// the user's own value of that property if it has one (`name`: "Alice Liddell"), else the email's local part
+/// (`alice`, `user00001`); each is unique among the demo users.
+pub fn identity_value(user: &DemoUser, identity: &str) -> String {
+    if identity.eq_ignore_ascii_case(IDENTITY) {
+        return user.email.clone();
+    }
+    if let Some(Value::String(own)) = user.properties.get(identity) {
+        return own.clone();
+    }
+    user.email
+        .split_once('@')
+        .map_or_else(|| user.email.clone(), |(local, _)| local.to_owned())
+}
+
+/// For a `--schema` store: gives `user` a plausible value for every user column it has no fitting value for,
+/// deterministic in `ordinal` (the user's place in creation order, from 1). Named users keep the CONTRACT
+/// values of the columns the schema shares with the demo schema.
+pub fn fill_plausible(user: &mut DemoUser, columns: &[Column], ordinal: u64) {
+    for column in columns.iter().filter(|c| !c.system && !c.identity) {
+        let fits = user
+            .properties
+            .get(&column.name)
+            .is_some_and(|v| json_to_sql(column, v).is_ok());
+        if fits || column.name == super::schema::PASSWORD || column.name == "blUserLocale" {
+            continue;
+        }
+        let value = plausible_value(column, &user.email, ordinal);
+        user.properties.insert(column.name.clone(), value);
+    }
+}
+
+/// A plausible, deterministic value of `column`'s type (the text guided by the column's name).
+pub fn plausible_value(column: &Column, email: &str, ordinal: u64) -> Value {
+    let h = splitmix64(ordinal ^ fnv(&column.name));
+    let local = email.split_once('@').map_or(email, |(l, _)| l);
+    let name = column.name.to_ascii_lowercase();
+    // A spot in Europe, roughly: lon 0..20, lat 40..55, 4 decimals.
+    let lon = (h % 200_000) as f64 / 10_000.0;
+    let lat = 40.0 + ((h >> 20) % 150_000) as f64 / 10_000.0;
+    match column.column_type {
+        ColumnType::String | ColumnType::StringId => Value::String(if name.contains("mail") {
+            format!("{local}@example.com")
+        } else if name.contains("phone") {
+            format!("555-{:04}", ordinal % 10_000)
+        } else if name.contains("name") {
+            format!("User {local}")
+        } else if name.contains("address") || name.contains("street") {
+            format!("{ordinal} Generated Street")
+        } else if name.contains("city") {
+            ["Lisbon", "Oslo", "Vienna", "Lyon", "Porto"][(h % 5) as usize].to_owned()
+        } else if name.contains("url") || name.contains("site") {
+            format!("https://example.com/{local}")
+        } else {
+            format!("{} of {local}", column.name)
+        }),
+        ColumnType::Text => Value::String(format!(
+            "Generated {} for {local}: a longer text,\nwith a second line.",
+            column.name
+        )),
+        ColumnType::FileRef => Value::String(format!("https://example.com/files/{local}.png")),
+        ColumnType::Int => json!(h % 1_000),
+        ColumnType::AutoIncrement => json!(ordinal),
+        ColumnType::Double => json!(((h >> 16) % 5_001) as f64 / 100.0),
+        ColumnType::Boolean => Value::Bool(h.is_multiple_of(2)),
+        // Midnight UTC in 2000..2024.
+        ColumnType::DateTime => json!(946_684_800_000_i64 + ((h >> 8) % 8_766) as i64 * 86_400_000),
+        ColumnType::Json => {
+            json!({"theme": if h.is_multiple_of(2) { "dark" } else { "light" }, "tags": [format!("tag{}", h % 10)]})
+        }
+        ColumnType::Point | ColumnType::Geometry => {
+            json!({"type": "Point", "coordinates": [lon, lat]})
+        }
+        ColumnType::LineString => {
+            json!({"type": "LineString", "coordinates": [[lon, lat], [lon + 0.01, lat + 0.01], [lon + 0.02, lat]]})
+        }
+        ColumnType::Polygon => {
+            json!({"type": "Polygon", "coordinates": [[[lon, lat], [lon + 0.01, lat], [lon + 0.01, lat + 0.01], [lon, lat + 0.01], [lon, lat]]]})
+        }
+        // Only Users exists here: point at Alice (Alice herself points at nobody).
+        ColumnType::Relation | ColumnType::RelationList
+            if column.related_table.as_deref() == Some(USERS_TABLE) && ordinal > 1 =>
+        {
+            let alice = json!({"___class": USERS_TABLE, "objectId": demo_object_id(0)});
+            match column.column_type {
+                ColumnType::Relation => alice,
+                _ => json!([alice]),
+            }
+        }
+        ColumnType::Relation | ColumnType::RelationList => Value::Null,
+    }
+}
+
+/// FNV-1a of a name, to vary values between columns.
+fn fnv(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 mod auth;
 mod demo;
 mod error;
+mod geometry;
 mod read_pool;
 mod routes;
 mod schema;
@@ -82,6 +83,12 @@ pub struct EmulatorConfig {
     pub max_connections: usize,
     /// How long one find / count / get may run before it is interrupted (answered 1017).
     pub query_timeout: std::time::Duration,
+    /// The identity column: `users/login` matches its `login` against it, register requires it, and it is
+    /// unique (case-insensitive). Default `email`.
+    pub identity: String,
+    /// The Users schema to start from: the JSON array `users/userclassprops` returns (`type` as a name or an
+    /// integer index; see `schema::columns_from_userclassprops`). `None`: the built-in (demo) schema.
+    pub schema: Option<serde_json::Value>,
 }
 
 impl Default for EmulatorConfig {
@@ -104,6 +111,8 @@ impl Default for EmulatorConfig {
             write_timeout: server::WRITE_TIMEOUT,
             max_connections: server::MAX_CONNECTIONS,
             query_timeout: server::QUERY_TIMEOUT,
+            identity: schema::IDENTITY.to_owned(),
+            schema: None,
         }
     }
 }
@@ -135,7 +144,25 @@ impl EmulatorConfig {
             !args.cloudcode_key.eq_ignore_ascii_case(&args.api_key),
             "--cloudcode-key must differ from --api-key"
         );
+        let schema = match &args.schema {
+            Some(path) => Some(read_schema_file(path)?),
+            None => None,
+        };
+        // Without --identity, a schema file's own `identity: true` column is the identity.
+        let identity = match (&args.identity, &schema) {
+            (Some(identity), _) => identity.clone(),
+            (None, Some(schema)) => schema::marked_identity(schema)
+                .unwrap_or(schema::IDENTITY)
+                .to_owned(),
+            (None, None) => schema::IDENTITY.to_owned(),
+        };
+        if let (Some(schema), Some(path)) = (&schema, &args.schema) {
+            schema::columns_from_userclassprops(schema, &identity)
+                .map_err(|why| anyhow::anyhow!("--schema {}: {why}", path.display()))?;
+        }
         Ok(Self {
+            identity,
+            schema,
             app_id: args.app_id.clone(),
             api_key: args.api_key.clone(),
             cloudcode_key: args.cloudcode_key.clone(),
@@ -158,6 +185,24 @@ impl EmulatorConfig {
     }
 }
 
+/// Reads a `--schema FILE`: a JSON array as `users/userclassprops` returns it. Errors are one line.
+fn read_schema_file(path: &std::path::Path) -> anyhow::Result<serde_json::Value> {
+    /// A Users schema is a few kilobytes; anything past this is not one.
+    const MAX_SCHEMA_FILE_BYTES: u64 = 4 * 1024 * 1024;
+    let shown = path.display();
+    let size = std::fs::metadata(path)
+        .map_err(|e| anyhow::anyhow!("--schema {shown}: cannot read the file: {e}"))?
+        .len();
+    anyhow::ensure!(
+        size <= MAX_SCHEMA_FILE_BYTES,
+        "--schema {shown}: the file is {size} bytes; a schema is at most {MAX_SCHEMA_FILE_BYTES}"
+    );
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("--schema {shown}: cannot read the file: {e}"))?;
+    serde_json::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("--schema {shown}: not valid JSON: {e}"))
+}
+
 /// A serving emulator. Dropping it stops the server (in-flight requests finish); `shutdown` also waits.
 pub struct RunningEmulator {
     local_addr: SocketAddr,
@@ -170,7 +215,21 @@ impl RunningEmulator {
     /// Opens the store (creating demo data if asked), binds `listen` and starts serving on the current tokio
     /// runtime (any multi-thread runtime works). Errors: unusable data dir, address in use.
     pub async fn start(config: EmulatorConfig, listen: SocketAddr) -> anyhow::Result<Self> {
+        let initial_columns = match &config.schema {
+            Some(schema) => Some(
+                schema::columns_from_userclassprops(schema, &config.identity)
+                    .map_err(|why| anyhow::anyhow!("unusable Users schema: {why}"))?,
+            ),
+            None => None,
+        };
+        anyhow::ensure!(
+            schema::is_valid_column_name(&config.identity),
+            "the identity {:?} is not a valid property name",
+            config.identity
+        );
         let settings = StoreSettings {
+            identity: config.identity.clone(),
+            initial_columns,
             dynamic_schema: config.dynamic_schema.into(),
             failed_logins_lock: config.failed_logins_lock,
             lockout_ms: i64::try_from(config.lockout_secs.saturating_mul(1000)).unwrap_or(i64::MAX),
@@ -367,8 +426,11 @@ pub fn serve_main(args: crate::cli::ServeArgs) -> anyhow::Result<()> {
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
         let emulator = RunningEmulator::start(config, args.listen).await?;
+        // The handlers are in place before the line is printed: a script that stops the server as soon as it
+        // reads the line must get a clean stop, not the default action of SIGTERM.
+        let stop = StopSignals::listen()?;
         print_listening_line(emulator.local_addr())?;
-        wait_for_stop_signal().await?;
+        stop.wait().await?;
         tracing::info!("stopping: finishing in-flight requests");
         emulator.shutdown().await;
         Ok(())
@@ -383,19 +445,38 @@ fn print_listening_line(addr: SocketAddr) -> anyhow::Result<()> {
     std::io::stdout().flush().context("cannot write to stdout")
 }
 
-async fn wait_for_stop_signal() -> anyhow::Result<()> {
+/// SIGTERM and Ctrl-C (SIGINT), listened for from `listen` on.
+struct StopSignals {
     #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .context("cannot listen for SIGTERM")?;
-        tokio::select! {
-            result = tokio::signal::ctrl_c() => result.context("cannot listen for Ctrl-C")?,
-            _ = term.recv() => {}
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn listen() -> anyhow::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                term: signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?,
+                interrupt: signal(SignalKind::interrupt()).context("cannot listen for Ctrl-C")?,
+            })
         }
+        #[cfg(not(unix))]
+        Ok(Self {})
     }
-    #[cfg(not(unix))]
-    tokio::signal::ctrl_c()
-        .await
-        .context("cannot listen for Ctrl-C")?;
-    Ok(())
+
+    async fn wait(mut self) -> anyhow::Result<()> {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.interrupt.recv() => {}
+        }
+        #[cfg(not(unix))]
+        tokio::signal::ctrl_c()
+            .await
+            .context("cannot listen for Ctrl-C")?;
+        Ok(())
+    }
 }

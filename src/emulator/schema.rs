@@ -1,10 +1,27 @@
 //! The Users schema: column types, system columns, descriptors, and JSON ⇄ SQLite value conversion.
 //!
 //! Pure: no SQL is run here. `store` keeps a `Schema` in step with the real table.
+//!
+//! Wire formats of the non-scalar types (CONTRACT §3, `backendless-api.md` §5.4):
+//! - `POINT` / `LINESTRING` / `POLYGON` (and `GEOMETRY`, any of the three): accepted as GeoJSON
+//!   (`{"type":"Point","coordinates":[lon,lat]}`; `___class` and `srsId` may ride along, as in a record read
+//!   back) or as WKT (`POINT (lon lat)`); stored as canonical GeoJSON text; answered as Backendless does, GeoJSON
+//!   plus `"srsId": 4326` and `"___class": "com.backendless.persistence.Point"` (`LineString`, `Polygon`). Only
+//!   WGS84 (`srsId` 4326) is kept. `null` clears the value.
+//! - `RELATION` (one) / `RELATION_LIST` and `COLLECTION` (many): set with an objectId string, an object carrying
+//!   `objectId` (a record, or a reference read back), or for many an array of those; stored as the objectId(s);
+//!   answered as references `{"___class": relatedTable, "objectId": id}` (one object, or an array). The
+//!   emulator serves only `Users`, so it does not check that the related object exists.
+//! - `AUTO_INCREMENT`: a whole number; register fills it with one more than the largest stored value.
+//! - `FILE_REF`: the file's URL or path, a string.
+//!
+//! A `type` given as an integer index (some servers and the Swift SDK's `ObjectProperty` decoder) follows the
+//! Backendless SDK `DataTypeEnum` order, see [`TYPE_BY_INDEX`].
 
 use rusqlite::types::Value as SqlValue;
 use serde_json::{Map, Value};
 
+use super::geometry;
 use crate::backendless::wire::PropertyDescriptor;
 
 /// The only table the emulator serves.
@@ -36,7 +53,29 @@ pub enum ColumnType {
     DateTime,
     /// Backendless `JSON`, stored as JSON text.
     Json,
+    /// Backendless `POINT`, stored as GeoJSON text.
+    Point,
+    /// Backendless `LINESTRING`, stored as GeoJSON text.
+    LineString,
+    /// Backendless `POLYGON`, stored as GeoJSON text.
+    Polygon,
+    /// Backendless `GEOMETRY`: any of point, line string, polygon; stored as GeoJSON text.
+    Geometry,
+    /// Backendless `RELATION` (one related object), stored as its objectId.
+    Relation,
+    /// Backendless `RELATION_LIST` (many related objects), stored as a JSON array of objectIds.
+    RelationList,
+    /// Backendless `AUTO_INCREMENT`: a server-generated whole number.
+    AutoIncrement,
+    /// Backendless `FILE_REF`: a file URL or path.
+    FileRef,
 }
+
+/// Backendless type names by integer index, in the order of the SDKs' `DataTypeEnum` (Swift SDK
+/// `Sources/SwiftSDK/Property/DataTypeEnum.swift`, whose `ObjectProperty` decodes an integer `type` as
+/// `DataTypeEnum.allCases[index]`; the Android SDK's `DateTypeEnum` has the same order). Index 0 is `UNKNOWN`.
+/// One table for the emulator and the client.
+pub use crate::backendless::wire::DATA_TYPE_INDEX as TYPE_BY_INDEX;
 
 impl ColumnType {
     /// The Backendless type name.
@@ -50,6 +89,14 @@ impl ColumnType {
             Self::Boolean => "BOOLEAN",
             Self::DateTime => "DATETIME",
             Self::Json => "JSON",
+            Self::Point => "POINT",
+            Self::LineString => "LINESTRING",
+            Self::Polygon => "POLYGON",
+            Self::Geometry => "GEOMETRY",
+            Self::Relation => "RELATION",
+            Self::RelationList => "RELATION_LIST",
+            Self::AutoIncrement => "AUTO_INCREMENT",
+            Self::FileRef => "FILE_REF",
         }
     }
 
@@ -64,16 +111,54 @@ impl ColumnType {
             Self::Boolean,
             Self::DateTime,
             Self::Json,
+            Self::Point,
+            Self::LineString,
+            Self::Polygon,
+            Self::Geometry,
+            Self::Relation,
+            Self::RelationList,
+            Self::AutoIncrement,
+            Self::FileRef,
         ];
+        // Other names servers use for the same types.
+        if name.eq_ignore_ascii_case("COLLECTION") {
+            return Some(Self::RelationList);
+        }
+        if name.eq_ignore_ascii_case("DATA_REF") {
+            return Some(Self::Relation);
+        }
         all.into_iter()
             .find(|t| t.name().eq_ignore_ascii_case(name))
+    }
+
+    /// Whether values are geometry (GeoJSON on the wire).
+    pub fn is_geometry(self) -> bool {
+        matches!(
+            self,
+            Self::Point | Self::LineString | Self::Polygon | Self::Geometry
+        )
+    }
+
+    /// Whether values are references to related objects.
+    pub fn is_relation(self) -> bool {
+        matches!(self, Self::Relation | Self::RelationList)
     }
 
     /// The SQLite column type declared for it.
     pub fn sql_decl(self) -> &'static str {
         match self {
-            Self::StringId | Self::String | Self::Text | Self::Json => "TEXT",
-            Self::Int | Self::Boolean | Self::DateTime => "INTEGER",
+            Self::StringId
+            | Self::String
+            | Self::Text
+            | Self::Json
+            | Self::FileRef
+            | Self::Point
+            | Self::LineString
+            | Self::Polygon
+            | Self::Geometry
+            | Self::Relation
+            | Self::RelationList => "TEXT",
+            Self::Int | Self::Boolean | Self::DateTime | Self::AutoIncrement => "INTEGER",
             Self::Double => "REAL",
         }
     }
@@ -103,6 +188,8 @@ pub struct Column {
     pub identity: bool,
     /// Maintained by the server (`objectId`, `created`, ...): never written from an update body.
     pub system: bool,
+    /// The table a relation column points to (`relatedTable`).
+    pub related_table: Option<String>,
 }
 
 impl Column {
@@ -114,6 +201,7 @@ impl Column {
             required,
             identity: false,
             system: false,
+            related_table: None,
         }
     }
 
@@ -124,6 +212,7 @@ impl Column {
             required: false,
             identity: false,
             system: true,
+            related_table: None,
         }
     }
 
@@ -135,7 +224,7 @@ impl Column {
             data_type: self.column_type.name().to_owned(),
             default_value: Value::Null,
             identity: with_identity.then_some(self.identity),
-            related_table: None,
+            related_table: self.related_table.clone(),
             custom_regex: None,
             auto_load: None,
             is_primary_key: Some(self.name == "objectId"),
@@ -202,6 +291,137 @@ impl Schema {
     pub fn readable(&self) -> impl Iterator<Item = &Column> {
         self.columns.iter().filter(|c| c.name != PASSWORD)
     }
+
+    /// The name of the identity column (`email` unless the store was made with another).
+    pub fn identity(&self) -> &str {
+        self.columns
+            .iter()
+            .find(|c| c.identity)
+            .map_or(IDENTITY, |c| c.name.as_str())
+    }
+}
+
+/// Most properties a `--schema` file may describe (the store's 500-column limit less room for the system
+/// columns).
+pub const MAX_SCHEMA_PROPERTIES: usize = 450;
+
+/// The column types an identity column may have.
+fn identity_type_ok(column_type: ColumnType) -> bool {
+    matches!(column_type, ColumnType::String | ColumnType::Text)
+}
+
+/// The Users columns for a `users/userclassprops` array (`serve --schema FILE`), with `identity` as the
+/// identity column: the system columns and `password` as the emulator defines them (whatever the file says of
+/// them), then the file's other properties in file order. `type` is a type name or an integer index
+/// ([`TYPE_BY_INDEX`]). Errors are one line naming the property: not an array, a descriptor without a valid
+/// name, a duplicate name (ignoring case), an unknown type, the identity column missing or not a string.
+pub fn columns_from_userclassprops(schema: &Value, identity: &str) -> Result<Vec<Column>, String> {
+    let descriptors = schema
+        .as_array()
+        .ok_or("the schema must be a JSON array of property descriptors (what users/userclassprops returns)")?;
+    if descriptors.len() > MAX_SCHEMA_PROPERTIES {
+        return Err(format!(
+            "the schema describes {} properties; at most {MAX_SCHEMA_PROPERTIES} are allowed",
+            descriptors.len()
+        ));
+    }
+    let base: Vec<Column> = base_columns()
+        .into_iter()
+        .filter(|c| c.system || c.name == PASSWORD || c.name == "blUserLocale")
+        .collect();
+    let mut columns = base.clone();
+    let mut seen: Vec<String> = Vec::new();
+    for (i, descriptor) in descriptors.iter().enumerate() {
+        let name = descriptor
+            .get("name")
+            .and_then(Value::as_str)
+            .ok_or_else(|| format!("property #{} has no \"name\" string", i + 1))?;
+        if seen.iter().any(|s| s.eq_ignore_ascii_case(name)) {
+            return Err(format!(
+                "property '{name}' is listed twice (names ignore letter case)"
+            ));
+        }
+        seen.push(name.to_owned());
+        if base.iter().any(|c| c.name.eq_ignore_ascii_case(name)) {
+            continue;
+        }
+        if !is_valid_column_name(name) {
+            return Err(format!(
+                "property '{name}' has an invalid name (letters, digits and '_', starting with a letter, at most 64)"
+            ));
+        }
+        let column_type = descriptor_type(descriptor.get("type"))
+            .map_err(|why| format!("property '{name}': {why}"))?;
+        let related_table = descriptor
+            .get("relatedTable")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned);
+        if column_type.is_relation() && related_table.is_none() {
+            return Err(format!(
+                "property '{name}' is a {} without a \"relatedTable\"",
+                column_type.name()
+            ));
+        }
+        let required = descriptor
+            .get("required")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let mut column = Column::user(name, column_type, required);
+        column.related_table = related_table.filter(|_| column_type.is_relation());
+        column.identity = name == identity;
+        columns.push(column);
+    }
+    let column = columns.iter().find(|c| c.identity).ok_or_else(|| {
+        format!("the schema has no property '{identity}' for the identity column")
+    })?;
+    if !identity_type_ok(column.column_type) {
+        return Err(format!(
+            "the identity property '{identity}' is {}; it must be STRING or TEXT",
+            column.column_type.name()
+        ));
+    }
+    Ok(columns)
+}
+
+/// The property a schema marks `identity: true`, if exactly one.
+pub fn marked_identity(schema: &Value) -> Option<&str> {
+    let marked: Vec<&str> = schema
+        .as_array()?
+        .iter()
+        .filter(|d| d.get("identity").and_then(Value::as_bool) == Some(true))
+        .filter_map(|d| d.get("name").and_then(Value::as_str))
+        .collect();
+    match marked.as_slice() {
+        [one] => Some(one),
+        _ => None,
+    }
+}
+
+/// A descriptor's `type`: a name, or an integer index in [`TYPE_BY_INDEX`].
+fn descriptor_type(value: Option<&Value>) -> Result<ColumnType, String> {
+    let name = match value {
+        Some(Value::String(name)) => name.as_str(),
+        Some(Value::Number(n)) => {
+            let index = n
+                .as_u64()
+                .ok_or_else(|| format!("type index {n} is not a whole number"))?;
+            usize::try_from(index)
+                .ok()
+                .and_then(|i| TYPE_BY_INDEX.get(i))
+                .copied()
+                .ok_or_else(|| {
+                    format!(
+                        "unknown type index {index} (0 to {} in the SDKs' DataTypeEnum order)",
+                        TYPE_BY_INDEX.len() - 1
+                    )
+                })?
+        }
+        _ => return Err("no \"type\" (a type name or an integer index)".to_owned()),
+    };
+    ColumnType::parse(name)
+        .filter(|t| *t != ColumnType::StringId)
+        .ok_or_else(|| format!("unknown or unsupported type {name:?}"))
 }
 
 /// Names SQLite resolves to a table's hidden row id (in any letter case). A column with one of these names would
@@ -337,17 +557,98 @@ pub fn json_to_sql(column: &Column, value: &Value) -> Result<SqlValue, String> {
             }
             Ok(SqlValue::Text(text))
         }
+        ColumnType::FileRef => match value {
+            Value::String(s) if s.chars().count() <= MAX_VALUE_CHARS => {
+                Ok(SqlValue::Text(s.clone()))
+            }
+            Value::String(s) => Err(too_long(name, s.chars().count())),
+            _ => Err(wrong("a file URL or path (a string)")),
+        },
+        ColumnType::AutoIncrement => match value.as_i64() {
+            Some(i) => Ok(SqlValue::Integer(i)),
+            None => Err(wrong("a whole number")),
+        },
+        ColumnType::Point | ColumnType::LineString | ColumnType::Polygon | ColumnType::Geometry => {
+            geometry::parse(column.column_type, value)
+                .map(|g| SqlValue::Text(g.to_string()))
+                .map_err(|why| format!("Invalid geometry for property '{name}': {why}"))
+        }
+        ColumnType::Relation => match relation_id(value) {
+            Some(id) => Ok(SqlValue::Text(id.to_owned())),
+            None => Err(wrong(
+                "a related object (an objectId, or an object with an objectId)",
+            )),
+        },
+        ColumnType::RelationList => {
+            let items: Vec<&Value> = match value {
+                Value::Array(items) => items.iter().collect(),
+                single => vec![single],
+            };
+            if items.len() > MAX_RELATED_OBJECTS {
+                return Err(format!(
+                    "Value for property '{name}' names {} related objects; at most {MAX_RELATED_OBJECTS} are allowed",
+                    items.len()
+                ));
+            }
+            let ids: Option<Vec<&str>> = items.into_iter().map(relation_id).collect();
+            match ids {
+                Some(ids) => Ok(SqlValue::Text(Value::from(ids).to_string())),
+                None => Err(wrong(
+                    "related objects (objectIds, or objects with an objectId, in an array)",
+                )),
+            }
+        }
     }
 }
 
+/// Most related objects one `RELATION_LIST` value may hold.
+pub const MAX_RELATED_OBJECTS: usize = 1_000;
+
+/// The objectId a relation value names: the string itself, or the `objectId` of an object.
+fn relation_id(value: &Value) -> Option<&str> {
+    let id = match value {
+        Value::String(id) => id.as_str(),
+        Value::Object(map) => map.get("objectId")?.as_str()?,
+        _ => return None,
+    };
+    (!id.trim().is_empty() && id.len() <= 100).then_some(id)
+}
+
+/// A reference to a related object as records carry it.
+fn relation_ref(column: &Column, id: Value) -> Value {
+    let mut map = Map::new();
+    map.insert(
+        "___class".to_owned(),
+        Value::String(
+            column
+                .related_table
+                .clone()
+                .unwrap_or_else(|| USERS_TABLE.to_owned()),
+        ),
+    );
+    map.insert("objectId".to_owned(), id);
+    Value::Object(map)
+}
+
 /// Converts a stored value back to JSON for the column's type.
-pub fn sql_to_json(column_type: ColumnType, value: SqlValue) -> Value {
-    match (column_type, value) {
+pub fn sql_to_json(column: &Column, value: SqlValue) -> Value {
+    match (column.column_type, value) {
         (_, SqlValue::Null) => Value::Null,
         (ColumnType::Boolean, SqlValue::Integer(i)) => Value::Bool(i != 0),
         (ColumnType::Json, SqlValue::Text(text)) => {
             serde_json::from_str(&text).unwrap_or(Value::String(text))
         }
+        (t, SqlValue::Text(text)) if t.is_geometry() => match serde_json::from_str(&text) {
+            Ok(stored) => geometry::to_wire(stored),
+            Err(_) => Value::String(text),
+        },
+        (ColumnType::Relation, SqlValue::Text(id)) => relation_ref(column, Value::String(id)),
+        (ColumnType::RelationList, SqlValue::Text(text)) => match serde_json::from_str(&text) {
+            Ok(Value::Array(ids)) => {
+                Value::Array(ids.into_iter().map(|id| relation_ref(column, id)).collect())
+            }
+            _ => Value::String(text),
+        },
         (_, SqlValue::Integer(i)) => Value::from(i),
         (_, SqlValue::Real(f)) => {
             serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)
@@ -392,11 +693,11 @@ fn kind(value: &Value) -> &'static str {
 }
 
 /// A record as JSON: `___class` first, then every readable column in schema order.
-pub fn record_json(values: Vec<(ColumnType, String, SqlValue)>) -> Value {
+pub fn record_json<'a>(values: impl IntoIterator<Item = (&'a Column, SqlValue)>) -> Value {
     let mut record = Map::new();
     record.insert("___class".to_owned(), Value::String(USERS_TABLE.to_owned()));
-    for (column_type, name, value) in values {
-        record.insert(name, sql_to_json(column_type, value));
+    for (column, value) in values {
+        record.insert(column.name.clone(), sql_to_json(column, value));
     }
     Value::Object(record)
 }
@@ -500,10 +801,135 @@ mod tests {
     }
 
     #[test]
+    fn a_userclassprops_array_becomes_columns() {
+        let schema = json!([
+            {"name": "objectId", "type": "STRING_ID"},
+            {"name": "password", "type": "STRING", "required": true},
+            {"name": "username", "type": "STRING", "identity": true, "required": true},
+            {"name": "level", "type": 1},
+            {"name": "bio", "type": 10},
+            {"name": "friends", "type": 7, "relatedTable": "Users"},
+            {"name": "home", "type": "point"},
+            {"name": "boss", "type": "DATA_REF", "relatedTable": "Users"},
+        ]);
+        let columns = columns_from_userclassprops(&schema, "username").unwrap();
+        let find = |name: &str| columns.iter().find(|c| c.name == name).unwrap();
+        assert!(find("username").identity && find("username").required);
+        assert_eq!(find("level").column_type, ColumnType::Int);
+        assert_eq!(find("bio").column_type, ColumnType::Text);
+        assert_eq!(find("friends").column_type, ColumnType::RelationList);
+        assert_eq!(find("friends").related_table.as_deref(), Some("Users"));
+        assert_eq!(find("home").column_type, ColumnType::Point);
+        assert_eq!(find("boss").column_type, ColumnType::Relation);
+        // The system columns are the emulator's own, listed once.
+        assert!(find("objectId").system && find("created").system);
+        assert_eq!(columns.iter().filter(|c| c.name == "objectId").count(), 1);
+        assert_eq!(marked_identity(&schema), Some("username"));
+        let schema_of = Schema { columns };
+        assert_eq!(schema_of.identity(), "username");
+    }
+
+    #[test]
+    fn type_indexes_follow_the_sdk_data_type_enum() {
+        for (index, name) in [
+            (1, "INT"),
+            (2, "STRING"),
+            (3, "BOOLEAN"),
+            (4, "DATETIME"),
+            (5, "DOUBLE"),
+            (6, "RELATION"),
+            (8, "RELATION_LIST"),
+            (10, "TEXT"),
+        ] {
+            assert_eq!(
+                descriptor_type(Some(&json!(index))).unwrap().name(),
+                name,
+                "index {index}"
+            );
+        }
+        // UNKNOWN, STRING_ID (only objectId) and past the end are refused.
+        for index in [0, 9, 11, -1] {
+            assert!(
+                descriptor_type(Some(&json!(index))).is_err(),
+                "index {index}"
+            );
+        }
+        assert!(descriptor_type(Some(&json!(1.5))).is_err());
+    }
+
+    #[test]
+    fn bad_schemas_are_refused_in_one_line_naming_the_property() {
+        let identity = json!({"name": "username", "type": "STRING"});
+        for (schema, expected) in [
+            (json!({"name": "x"}), "array"),
+            (json!([identity, {"type": "STRING"}]), "#2"),
+            (
+                json!([identity, {"name": "a b", "type": "STRING"}]),
+                "'a b'",
+            ),
+            (
+                json!([identity, {"name": "nick", "type": "STRING"}, {"name": "NICK", "type": "INT"}]),
+                "'NICK'",
+            ),
+            (
+                json!([identity, {"name": "avatar", "type": "HOLOGRAM"}]),
+                "HOLOGRAM",
+            ),
+            (json!([identity, {"name": "avatar"}]), "'avatar'"),
+            (
+                json!([identity, {"name": "boss", "type": "RELATION"}]),
+                "relatedTable",
+            ),
+            (json!([{"name": "email", "type": "STRING"}]), "'username'"),
+            (
+                json!([{"name": "username", "type": "INT"}]),
+                "STRING or TEXT",
+            ),
+        ] {
+            let error = columns_from_userclassprops(&schema, "username").unwrap_err();
+            assert!(error.contains(expected), "{schema}: {error}");
+            assert!(!error.contains('\n'), "{error}");
+        }
+        let too_many: Vec<Value> = (0..=MAX_SCHEMA_PROPERTIES)
+            .map(|i| json!({"name": format!("p{i}"), "type": "STRING"}))
+            .collect();
+        let error = columns_from_userclassprops(&Value::from(too_many), "p0").unwrap_err();
+        assert!(error.contains("450"), "{error}");
+    }
+
+    #[test]
+    fn relations_store_ids_and_answer_references() {
+        let mut boss = Column::user("boss", ColumnType::Relation, false);
+        boss.related_table = Some("Employees".to_owned());
+        let stored =
+            json_to_sql(&boss, &json!({"___class": "Employees", "objectId": "E1"})).unwrap();
+        assert_eq!(stored, SqlValue::Text("E1".into()));
+        assert_eq!(
+            sql_to_json(&boss, stored),
+            json!({"___class": "Employees", "objectId": "E1"})
+        );
+        let mut team = Column::user("team", ColumnType::RelationList, false);
+        team.related_table = Some("Users".to_owned());
+        let stored = json_to_sql(&team, &json!(["A", {"objectId": "B"}])).unwrap();
+        assert_eq!(
+            sql_to_json(&team, stored),
+            json!([{"___class": "Users", "objectId": "A"}, {"___class": "Users", "objectId": "B"}])
+        );
+        assert!(json_to_sql(&team, &json!(["A", 3])).is_err());
+        assert!(json_to_sql(&boss, &json!({"name": "no id"})).is_err());
+        let many = vec![json!("A"); MAX_RELATED_OBJECTS + 1];
+        let error = json_to_sql(&team, &Value::from(many)).unwrap_err();
+        assert!(
+            error.contains("'team'") && error.contains("1000"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn json_round_trips_through_storage() {
         let prefs = Column::user("preferences", ColumnType::Json, false);
         let value = json!({"theme": "dark", "langs": ["en", "fr"]});
         let stored = json_to_sql(&prefs, &value).unwrap();
-        assert_eq!(sql_to_json(ColumnType::Json, stored), value);
+        assert_eq!(sql_to_json(&prefs, stored), value);
     }
 }

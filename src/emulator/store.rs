@@ -61,6 +61,13 @@ pub struct StoreSettings {
     pub logins: crate::cli::Logins,
     /// Whether `users/register` is open (`serve --registration`).
     pub registration: bool,
+    /// The identity column a new store gets (`serve --identity`); an existing store keeps its own and refuses
+    /// to open when asked for another.
+    pub identity: String,
+    /// The Users columns a new store starts with (`serve --schema`, from
+    /// `schema::columns_from_userclassprops`); `None`: `schema::base_columns`. An existing store gets the
+    /// columns it lacks.
+    pub initial_columns: Option<Vec<Column>>,
 }
 
 /// Who is making a request, from a valid `user-token`.
@@ -225,7 +232,8 @@ CREATE TABLE IF NOT EXISTS _columns (
     type TEXT NOT NULL,
     required INTEGER NOT NULL,
     is_identity INTEGER NOT NULL,
-    is_system INTEGER NOT NULL
+    is_system INTEGER NOT NULL,
+    related_table TEXT
 );
 CREATE TABLE IF NOT EXISTS _sessions (
     token_digest TEXT PRIMARY KEY NOT NULL,
@@ -288,7 +296,7 @@ impl Store {
             schema: Arc::new(Schema::default()),
             sessions: HashMap::new(),
         };
-        inner.ensure_users_table()?;
+        inner.ensure_users_table(&settings)?;
         let store = Self {
             inner: Mutex::new(inner),
             reads: ReadPool::open(&database, settings.query_timeout)?,
@@ -390,7 +398,9 @@ impl Store {
     /// Creates the demo schema, Alice / Bob / Admin and `generated` generated users, in one transaction.
     /// Hashing is done before the lock is taken; generated users share one hash.
     pub fn create_demo(&self, generated: u32) -> anyhow::Result<()> {
-        let named = demo::named_users();
+        // A `--schema` store keeps its columns; the demo users get plausible values for them.
+        let custom = self.settings.initial_columns.is_some();
+        let mut named = demo::named_users();
         let mut hashes = Vec::new();
         for user in &named {
             hashes.push(auth::hash_password(
@@ -406,17 +416,25 @@ impl Store {
         let mut inner = self.lock();
         let mut schema = (*inner.schema).clone();
         let tx = inner.conn.transaction()?;
-        tx.execute("UPDATE _columns SET required = 1 WHERE name = 'name'", [])?;
-        if let Some(name) = schema.columns.iter_mut().find(|c| c.name == "name") {
-            name.required = true;
-        }
-        for column in demo::demo_columns() {
-            if schema.column_ignoring_case(&column.name).is_none() {
-                add_column_sql(&tx, &column)?;
-                schema.columns.push(column);
+        if !custom {
+            tx.execute("UPDATE _columns SET required = 1 WHERE name = 'name'", [])?;
+            if let Some(name) = schema.columns.iter_mut().find(|c| c.name == "name") {
+                name.required = true;
+            }
+            for column in demo::demo_columns() {
+                if schema.column_ignoring_case(&column.name).is_none() {
+                    add_column_sql(&tx, &column)?;
+                    schema.columns.push(column);
+                }
             }
         }
         let columns: Vec<Column> = schema.columns.clone();
+        let identity = schema.identity().to_owned();
+        if custom {
+            for (ordinal, user) in (1..).zip(named.iter_mut()) {
+                demo::fill_plausible(user, &columns, ordinal);
+            }
+        }
         let names: Vec<String> = columns.iter().map(|c| quote_ident(&c.name)).collect();
         let placeholders = vec!["?"; columns.len()].join(", ");
         let sql = format!(
@@ -426,7 +444,7 @@ impl Store {
         {
             let mut insert = tx.prepare(&sql)?;
             let mut insert_user = |user: &DemoUser, hash: &str| -> anyhow::Result<()> {
-                let values = demo_row(&columns, user, hash)?;
+                let values = demo_row(&columns, user, hash, &identity)?;
                 insert.execute(params_from_iter(values))?;
                 Ok(())
             };
@@ -435,7 +453,11 @@ impl Store {
             }
             if let Some(hash) = &shared_hash {
                 for n in 1..=generated {
-                    insert_user(&demo::generated_user(n), hash)?;
+                    let mut user = demo::generated_user(n);
+                    if custom {
+                        demo::fill_plausible(&mut user, &columns, u64::from(n) + 3);
+                    }
+                    insert_user(&user, hash)?;
                 }
             }
         }
@@ -518,11 +540,13 @@ impl Store {
             candidate: None,
         };
         let inner = self.lock();
+        let sql = format!(
+            "SELECT \"objectId\", \"password\" FROM Users WHERE {} = ?1 COLLATE NOCASE",
+            quote_ident(inner.schema.identity())
+        );
         let found: Option<(String, Option<String>)> = inner
             .conn
-            .prepare_cached(
-                "SELECT \"objectId\", \"password\" FROM Users WHERE \"email\" = ?1 COLLATE NOCASE",
-            )?
+            .prepare_cached(&sql)?
             .query_row(params![identity], |row| Ok((row.get(0)?, row.get(1)?)))
             .optional()?;
         attempt.candidate = found.map(|(object_id, hash)| LoginCandidate {
@@ -668,21 +692,35 @@ impl Store {
         let dynamic = self.dynamic_schema();
         let mut inner = self.lock();
         let mut schema = (*inner.schema).clone();
-        let email = match body.get(IDENTITY) {
-            None | Some(Value::Null) => return Err(registration_missing_identity()),
+        let identity_name = schema.identity().to_owned();
+        let email_identity = identity_name.eq_ignore_ascii_case(IDENTITY);
+        let email = match body.get(&identity_name) {
+            None | Some(Value::Null) => return Err(registration_missing_identity(&identity_name)),
             Some(Value::String(s)) if s.trim().is_empty() => {
-                return Err(registration_missing_identity());
+                return Err(registration_missing_identity(&identity_name));
             }
             Some(Value::String(s)) => s.trim().to_owned(),
-            Some(_) => return Err(invalid_email()),
+            Some(_) if email_identity => return Err(invalid_email()),
+            Some(_) => {
+                return Err(registration_failed(format!(
+                    "property '{identity_name}' must be a string"
+                )));
+            }
         };
-        if !looks_like_email(&email) {
+        if email_identity && !looks_like_email(&email) {
             return Err(invalid_email());
+        }
+        if let Some(identity_column) = schema.column(&identity_name) {
+            json_to_sql(identity_column, &Value::String(email.clone()))
+                .map_err(registration_failed)?;
         }
         let mut values: Vec<(Column, SqlValue)> = Vec::new();
         let mut new_columns: Vec<Column> = Vec::new();
         for (key, value) in body {
-            if IGNORED_UPDATE_KEYS.contains(&key.as_str()) || key == PASSWORD || key == IDENTITY {
+            if IGNORED_UPDATE_KEYS.contains(&key.as_str())
+                || key == PASSWORD
+                || *key == identity_name
+            {
                 continue;
             }
             match schema.column(key) {
@@ -703,7 +741,10 @@ impl Store {
             }
         }
         for column in schema.columns.iter().filter(|c| c.required && !c.system) {
-            if column.name == IDENTITY || column.name == PASSWORD {
+            if column.name == identity_name
+                || column.name == PASSWORD
+                || column.column_type == ColumnType::AutoIncrement
+            {
                 continue;
             }
             let present = values
@@ -737,7 +778,7 @@ impl Store {
             quote_ident("created"),
             quote_ident("ownerId"),
             quote_ident("userStatus"),
-            quote_ident(IDENTITY),
+            quote_ident(&identity_name),
             quote_ident(PASSWORD),
         ];
         let mut params: Vec<SqlValue> = vec![
@@ -760,6 +801,29 @@ impl Store {
                 names.push(quote_ident(&column.name));
                 params.push(initial);
             }
+        }
+        // AUTO_INCREMENT columns the body left empty get one more than the largest value so far.
+        for column in schema
+            .columns
+            .iter()
+            .filter(|c| c.column_type == ColumnType::AutoIncrement)
+        {
+            if values
+                .iter()
+                .any(|(c, v)| c.name == column.name && *v != SqlValue::Null)
+            {
+                continue;
+            }
+            let next: i64 = tx.query_row(
+                &format!(
+                    "SELECT COALESCE(MAX({0}), 0) + 1 FROM Users",
+                    quote_ident(&column.name)
+                ),
+                [],
+                |row| row.get(0),
+            )?;
+            values.retain(|(c, _)| c.name != column.name);
+            values.push((column.clone(), SqlValue::Integer(next)));
         }
         for (column, value) in values {
             names.push(quote_ident(&column.name));
@@ -892,7 +956,13 @@ impl Store {
                     )));
                 };
                 let trimmed = text.trim().to_owned();
-                if !looks_like_email(&trimmed) {
+                if trimmed.is_empty() {
+                    return Err(EmulatorError::update_failed(format!(
+                        "property '{}' must not be empty",
+                        column.name
+                    )));
+                }
+                if column.name.eq_ignore_ascii_case(IDENTITY) && !looks_like_email(&trimmed) {
                     return Err(EmulatorError::update_failed(format!(
                         "property '{}' is not a valid email address",
                         column.name
@@ -995,7 +1065,7 @@ impl Store {
         let mut order = query.order_by.clone();
         // A total order keeps paging stable. Sorting on a unique column already gives one; adding `rowid`
         // behind it would only make SQLite's planner give up the index and sort the whole table.
-        let unique = [quote_ident("objectId"), quote_ident(IDENTITY)];
+        let unique = [quote_ident("objectId"), quote_ident(schema.identity())];
         if !order.iter().any(|term| {
             unique
                 .iter()
@@ -1144,6 +1214,10 @@ impl Store {
             schema.column_ignoring_case(name).is_none(),
             "column {name:?} already exists"
         );
+        anyhow::ensure!(
+            !column_type.is_relation(),
+            "a relation column needs a related table; use --schema"
+        );
         let column = Column::user(name, column_type, required);
         let tx = inner.conn.transaction()?;
         add_column_sql(&tx, &column)?;
@@ -1167,10 +1241,21 @@ impl Store {
 }
 
 impl Inner {
-    fn ensure_users_table(&mut self) -> anyhow::Result<()> {
-        let stored: Vec<(String, String, bool, bool, bool)> = {
-            let mut stmt =
-                self.conn.prepare("SELECT name, type, required, is_identity, is_system FROM _columns ORDER BY position")?;
+    fn ensure_users_table(&mut self, settings: &StoreSettings) -> anyhow::Result<()> {
+        // Stores made before relation columns existed get the `related_table` column.
+        let has_related: bool = self
+            .conn
+            .prepare("SELECT 1 FROM pragma_table_info('_columns') WHERE name = 'related_table'")?
+            .exists([])?;
+        if !has_related {
+            self.conn
+                .execute_batch("ALTER TABLE _columns ADD COLUMN related_table TEXT")?;
+        }
+        type StoredColumn = (String, String, bool, bool, bool, Option<String>);
+        let stored: Vec<StoredColumn> = {
+            let mut stmt = self.conn.prepare(
+                "SELECT name, type, required, is_identity, is_system, related_table FROM _columns ORDER BY position",
+            )?;
             stmt.query_map([], |row| {
                 Ok((
                     row.get(0)?,
@@ -1178,12 +1263,53 @@ impl Inner {
                     row.get(2)?,
                     row.get(3)?,
                     row.get(4)?,
+                    row.get(5)?,
                 ))
             })?
             .collect::<Result<_, _>>()?
         };
         if stored.is_empty() {
-            let columns = base_columns();
+            let columns = match &settings.initial_columns {
+                Some(columns) => columns.clone(),
+                None => {
+                    let mut columns = base_columns();
+                    if settings.identity != IDENTITY {
+                        for column in &mut columns {
+                            column.identity = false;
+                        }
+                        match columns.iter_mut().find(|c| c.name == settings.identity) {
+                            Some(column) if !column.system && column.name != PASSWORD => {
+                                column.identity = true;
+                            }
+                            _ => {
+                                let mut column =
+                                    Column::user(&settings.identity, ColumnType::String, true);
+                                anyhow::ensure!(
+                                    is_valid_column_name(&settings.identity)
+                                        && !columns.iter().any(|c| c
+                                            .name
+                                            .eq_ignore_ascii_case(&settings.identity)),
+                                    "--identity {:?} cannot be a column name",
+                                    settings.identity
+                                );
+                                column.identity = true;
+                                columns.push(column);
+                            }
+                        }
+                    }
+                    columns
+                }
+            };
+            anyhow::ensure!(
+                columns.len() <= MAX_COLUMNS,
+                "the schema has {} columns; at most {MAX_COLUMNS} are allowed",
+                columns.len()
+            );
+            let identity = Schema {
+                columns: columns.clone(),
+            }
+            .identity()
+            .to_owned();
             let decls: Vec<String> = columns
                 .iter()
                 .map(|c| {
@@ -1200,7 +1326,7 @@ impl Inner {
                 "CREATE TABLE Users ({});
                  CREATE UNIQUE INDEX Users_identity ON Users({} COLLATE NOCASE);",
                 decls.join(", "),
-                quote_ident(IDENTITY)
+                quote_ident(&identity)
             ))?;
             for column in &columns {
                 insert_column_row(&tx, column)?;
@@ -1209,7 +1335,7 @@ impl Inner {
             self.schema = Arc::new(Schema { columns });
         } else {
             let mut columns = Vec::new();
-            for (name, type_name, required, identity, system) in stored {
+            for (name, type_name, required, identity, system, related_table) in stored {
                 let column_type = ColumnType::parse(&type_name).with_context(|| {
                     format!("the database names an unknown column type {type_name:?}")
                 })?;
@@ -1219,7 +1345,34 @@ impl Inner {
                     required,
                     identity,
                     system,
+                    related_table,
                 });
+            }
+            let stored_identity = Schema {
+                columns: columns.clone(),
+            }
+            .identity()
+            .to_owned();
+            anyhow::ensure!(
+                stored_identity == settings.identity,
+                "the store's identity column is {stored_identity:?}, not {:?}; pass --identity {stored_identity} or use another --data dir",
+                settings.identity
+            );
+            // Columns a `--schema` file adds to an existing store.
+            let wanted: Vec<Column> = settings
+                .initial_columns
+                .iter()
+                .flatten()
+                .filter(|w| !columns.iter().any(|c| c.name.eq_ignore_ascii_case(&w.name)))
+                .cloned()
+                .collect();
+            if !wanted.is_empty() {
+                let tx = self.conn.transaction()?;
+                for column in wanted {
+                    add_column_sql(&tx, &column)?;
+                    columns.push(column);
+                }
+                tx.commit()?;
             }
             // Stores made before a system column existed get it, filled as new records would be.
             let missing: Vec<Column> = base_columns()
@@ -1250,10 +1403,13 @@ impl Inner {
         }
         // The Users browser sorts by these most often (text sorts ignore case, hence the collation); without an index every page of a sort over
         // 100,000 users is a full scan. `IF NOT EXISTS` also upgrades databases made before this.
-        self.conn.execute_batch(
-            "CREATE INDEX IF NOT EXISTS Users_name ON Users(name COLLATE NOCASE);
-             CREATE INDEX IF NOT EXISTS Users_created ON Users(created);",
-        )?;
+        self.conn
+            .execute_batch("CREATE INDEX IF NOT EXISTS Users_created ON Users(created);")?;
+        if self.schema.column("name").is_some() {
+            self.conn.execute_batch(
+                "CREATE INDEX IF NOT EXISTS Users_name ON Users(name COLLATE NOCASE);",
+            )?;
+        }
         Ok(())
     }
 
@@ -1363,9 +1519,10 @@ impl Inner {
     }
 
     fn identity_owner(&self, identity: &str) -> rusqlite::Result<Option<String>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT \"objectId\" FROM Users WHERE \"email\" = ?1 COLLATE NOCASE")?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT \"objectId\" FROM Users WHERE {} = ?1 COLLATE NOCASE",
+            quote_ident(self.schema.identity())
+        ))?;
         stmt.query_row(params![identity.trim()], |row| row.get(0))
             .optional()
     }
@@ -1568,11 +1725,7 @@ fn read_record_in(
 fn row_to_record(row: &rusqlite::Row<'_>, columns: &[Column]) -> rusqlite::Result<Value> {
     let mut values = Vec::with_capacity(columns.len());
     for (i, column) in columns.iter().enumerate() {
-        values.push((
-            column.column_type,
-            column.name.clone(),
-            row.get::<_, SqlValue>(i)?,
-        ));
+        values.push((column, row.get::<_, SqlValue>(i)?));
     }
     Ok(record_json(values))
 }
@@ -1607,8 +1760,8 @@ fn add_column_sql(conn: &Connection, column: &Column) -> rusqlite::Result<()> {
 
 fn insert_column_row(conn: &Connection, column: &Column) -> rusqlite::Result<()> {
     conn.execute(
-        "INSERT INTO _columns (name, type, required, is_identity, is_system) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![column.name, column.column_type.name(), column.required, column.identity, column.system],
+        "INSERT INTO _columns (name, type, required, is_identity, is_system, related_table) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![column.name, column.column_type.name(), column.required, column.identity, column.system, column.related_table],
     )?;
     Ok(())
 }
@@ -1652,14 +1805,19 @@ fn new_column(
     Ok(Column::user(key, ColumnType::infer(value), false))
 }
 
-fn demo_row(columns: &[Column], user: &DemoUser, hash: &str) -> anyhow::Result<Vec<SqlValue>> {
+fn demo_row(
+    columns: &[Column],
+    user: &DemoUser,
+    hash: &str,
+    identity: &str,
+) -> anyhow::Result<Vec<SqlValue>> {
     let mut row = Vec::with_capacity(columns.len());
     for column in columns {
         let value = match column.name.as_str() {
             "objectId" | "ownerId" => SqlValue::Text(user.object_id.clone()),
             "created" => SqlValue::Integer(user.created_ms),
             "userStatus" => SqlValue::Text("ENABLED".into()),
-            IDENTITY => SqlValue::Text(user.email.clone()),
+            _ if column.identity => SqlValue::Text(demo::identity_value(user, identity)),
             PASSWORD => SqlValue::Text(hash.to_owned()),
             name if column.system => system_column_initial(name),
             name => match user.properties.get(name) {
@@ -1746,10 +1904,10 @@ fn invalid_email() -> EmulatorError {
     )
 }
 
-fn registration_missing_identity() -> EmulatorError {
+fn registration_missing_identity(identity: &str) -> EmulatorError {
     EmulatorError::bad_request(
         codes::REGISTRATION_MISSING_PASSWORD,
-        format!("Unable to register user: the identity property '{IDENTITY}' has no value"),
+        format!("Unable to register user: the identity property '{identity}' has no value"),
     )
 }
 
@@ -1784,6 +1942,8 @@ mod lockout_tests {
                 query_timeout: std::time::Duration::from_secs(5),
                 logins: crate::cli::Logins::Replace,
                 registration: true,
+                identity: IDENTITY.to_owned(),
+                initial_columns: None,
             },
         )
         .unwrap()

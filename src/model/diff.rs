@@ -178,6 +178,8 @@ mod tests {
             descriptor("score", "DOUBLE", false, false),
             descriptor("preferences", "JSON", false, false),
             descriptor("home", "POINT", false, false),
+            descriptor("referredBy", "RELATION", false, false),
+            descriptor("memberNumber", "AUTO_INCREMENT", false, false),
             descriptor("blUserLocale", "STRING", false, false),
         ];
         for (name, ty) in [
@@ -195,7 +197,7 @@ mod tests {
         let text = r#"{"objectId":"A1","___class":"Users","created":1600000000000,"updated":null,"ownerId":null,
             "email":"alice@example.com","name":"Alice Liddell","phoneNumber":"555-0100","age":30,
             "birthday":831168000000,"newsletter":true,"score":4.50,"preferences":{"theme":"dark","langs":["en","fr"]},
-            "home":{"type":"Point","coordinates":[1,2]},"blUserLocale":"en","lastLogin":1700000000000,"userStatus":"ENABLED"}"#;
+            "home":{"type":"Point","coordinates":[1,2]},"referredBy":{"objectId":"B2","___class":"Users"},"memberNumber":7,"blUserLocale":"en","lastLogin":1700000000000,"userStatus":"ENABLED"}"#;
         UserRecord::from_json(serde_json::from_str(text).unwrap()).unwrap()
     }
 
@@ -238,7 +240,8 @@ mod tests {
         for name in SYSTEM_PROPERTIES {
             edited.set(name, json!("tampered"));
         }
-        edited.set("home", json!(null));
+        edited.set("referredBy", json!(null));
+        edited.set("memberNumber", json!(8));
         assert!(diff(&alice(), &edited, &demo_schema()).is_empty());
     }
 

@@ -2,11 +2,13 @@
 //!
 //! - [`schema`]: property types, access (system read-only, `password` write-only) and identity.
 //! - [`value`]: typed values, editor text and parsing of edits.
+//! - [`geometry`]: geometry values as WKT text, validated.
 //! - [`record`]: a user record kept exactly as received.
 //! - [`diff`]: the changed, editable properties as an update body.
 //! - [`merge`]: the three-way merge of a save that raced another writer.
 
 pub mod diff;
+pub mod geometry;
 pub mod merge;
 pub mod record;
 pub mod schema;

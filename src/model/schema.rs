@@ -52,7 +52,8 @@ pub enum PropertyType {
     DateTime,
     /// `JSON`: any JSON value.
     Json,
-    /// `POINT`, `LINESTRING`, `POLYGON` or `GEOMETRY` (the name is kept); GeoJSON on the wire.
+    /// `POINT`, `LINESTRING`, `POLYGON` or `GEOMETRY` (the name is kept); GeoJSON on the wire, WKT in the
+    /// editor (see [`crate::model::geometry`]).
     Geometry(String),
     /// `RELATION` / `DATA_REF` (one) or `RELATION_LIST` / `COLLECTION` (many).
     Relation {
@@ -136,6 +137,7 @@ impl PropertyType {
                 | Self::DateTime
                 | Self::Json
                 | Self::FileRef
+                | Self::Geometry(_)
         )
     }
 }
@@ -448,12 +450,19 @@ mod tests {
             descriptor("created", "DATETIME", false, false),
             descriptor("home", "POINT", false, false),
             descriptor("friends", "RELATION_LIST", false, false),
+            descriptor("memberNumber", "AUTO_INCREMENT", false, false),
+            descriptor("mystery", "GEO_REF", false, false),
             descriptor("blUserLocale", "STRING", false, false),
         ]);
         assert!(!schema.is_editable("created", &json!(1)));
         assert!(!schema.is_editable("___class", &json!("Users")));
-        assert!(!schema.is_editable("home", &json!(null)));
+        assert!(
+            schema.is_editable("home", &json!(null)),
+            "geometry is edited as WKT"
+        );
         assert!(!schema.is_editable("friends", &json!([])));
+        assert!(!schema.is_editable("memberNumber", &json!(7)));
+        assert!(!schema.is_editable("mystery", &json!({"x": 1})));
         assert!(schema.is_editable("blUserLocale", &json!("en")));
         assert!(schema.is_editable("brandNew", &json!(1)));
         assert_eq!(schema.type_of("updated", &json!(5)), PropertyType::DateTime);

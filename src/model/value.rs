@@ -26,8 +26,12 @@ pub enum Value {
     DateTime(i64),
     /// JSON column values: any JSON, key order and number text kept.
     Json(serde_json::Value),
-    /// Geometry, relations, unknown types and values of an unexpected JSON shape: shown read-only, carried
-    /// unchanged.
+    /// POINT, LINESTRING, POLYGON and GEOMETRY values, as received (GeoJSON or WKT) or as parsed from WKT
+    /// (GeoJSON); edited as WKT text.
+    Geometry(serde_json::Value),
+    /// RELATION and RELATION_LIST values, as received: shown as the related objects' ids, read-only.
+    Relation(serde_json::Value),
+    /// Unknown types and values of an unexpected JSON shape: shown read-only, carried unchanged.
     Opaque(serde_json::Value),
 }
 
@@ -61,6 +65,12 @@ impl Value {
                 None => Value::Opaque(v.clone()),
             },
             (PropertyType::Json, _) => Value::Json(v.clone()),
+            (PropertyType::Geometry(_), _) if super::geometry::wkt_of(v).is_some() => {
+                Value::Geometry(v.clone())
+            }
+            (PropertyType::Relation { .. }, _) if relation_ids(v).is_some() => {
+                Value::Relation(v.clone())
+            }
             _ => Value::Opaque(v.clone()),
         }
     }
@@ -73,7 +83,9 @@ impl Value {
             Value::Int(n) | Value::Double(n) => serde_json::Value::Number(n.clone()),
             Value::Bool(b) => serde_json::Value::Bool(*b),
             Value::DateTime(ms) => serde_json::Value::Number((*ms).into()),
-            Value::Json(v) | Value::Opaque(v) => v.clone(),
+            Value::Json(v) | Value::Geometry(v) | Value::Relation(v) | Value::Opaque(v) => {
+                v.clone()
+            }
         }
     }
 
@@ -88,6 +100,12 @@ impl Value {
             Value::Int(n) | Value::Double(n) => n.to_string(),
             Value::Bool(b) => b.to_string(),
             Value::DateTime(ms) => datetime_edit_text(*ms),
+            Value::Geometry(v) => super::geometry::wkt_of(v).unwrap_or_else(|| v.to_string()),
+            Value::Relation(v) => match relation_ids(v) {
+                Some(ids) if ids.is_empty() => "(none)".to_owned(),
+                Some(ids) => ids.join(", "),
+                None => v.to_string(),
+            },
             Value::Json(v) | Value::Opaque(v) => v.to_string(),
         }
     }
@@ -95,6 +113,23 @@ impl Value {
     /// Whether this is [`Value::Null`].
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
+    }
+}
+
+/// The ids of the objects a relation value points at: an id string, an object with `objectId`, or an array
+/// of those; `None` for any other shape.
+pub fn relation_ids(v: &serde_json::Value) -> Option<Vec<String>> {
+    let one = |v: &serde_json::Value| match v {
+        serde_json::Value::String(id) => Some(id.clone()),
+        serde_json::Value::Object(map) => map
+            .get("objectId")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned),
+        _ => None,
+    };
+    match v {
+        serde_json::Value::Array(items) => items.iter().map(one).collect(),
+        other => one(other).map(|id| vec![id]),
     }
 }
 
@@ -150,15 +185,16 @@ pub fn parse_edit(ty: &PropertyType, text: &str) -> Result<Value, EditError> {
                 .ok_or_else(|| datetime_error(trimmed))
         }
         PropertyType::Json => parse_json(text).map(Value::Json),
-        PropertyType::Geometry(_) => {
-            let v = parse_json(text)?;
-            if v.get("type").is_some_and(serde_json::Value::is_string) {
-                Ok(Value::Opaque(v))
-            } else {
-                Err(EditError::new(
-                    "A geometry must be a GeoJSON object with a \"type\".",
-                ))
+        PropertyType::Geometry(column) => {
+            if text.trim().is_empty() {
+                return Err(EditError::new(format!(
+                    "Enter a geometry as WKT, e.g. {} (or set the field to null).",
+                    super::geometry::example(column)
+                )));
             }
+            super::geometry::parse_wkt(column, text)
+                .map(Value::Geometry)
+                .map_err(EditError::new)
         }
         PropertyType::Relation { .. } | PropertyType::StringId | PropertyType::Unknown(_) => Err(
             EditError::new(format!("{} properties cannot be edited here.", ty.name())),

@@ -1,6 +1,7 @@
 //! The connection picker on the login screen: Local demo, Backendless Cloud (US/EU) or Custom, the keys
-//! each needs, the local server's status and connection errors (2002, bad URL, unreachable). Edits the
-//! settings in place and returns a `ConnectionAction`; never connects by itself.
+//! each needs (and the optional CloudCode key, masked), the local server's status and connection errors
+//! (2002, bad URL, unreachable). Edits the settings in place and returns a `ConnectionAction`; never
+//! connects by itself.
 
 use crate::app::settings::{AppKeys, CLOUD_EU_URL, CLOUD_US_URL, ConnectionKind, Settings};
 
@@ -185,5 +186,32 @@ fn keys_ui(ui: &mut egui::Ui, keys: &mut AppKeys) -> bool {
         .add(egui::TextEdit::singleline(&mut keys.api_key).desired_width(320.0))
         .labelled_by(label.id);
     ui.end_row();
-    app_id.changed() || api_key.changed()
+    let cloudcode_key = cloudcode_key_ui(ui, &mut keys.cloudcode_key);
+    app_id.changed() || api_key.changed() || cloudcode_key
+}
+
+/// The label of the optional CloudCode key field.
+pub const CLOUDCODE_KEY_LABEL: &str = "CloudCode key";
+
+/// The optional CloudCode key, masked (never shown in full), as a grid row plus its note. Returns whether
+/// it changed.
+fn cloudcode_key_ui(ui: &mut egui::Ui, key: &mut String) -> bool {
+    let label = ui.label(CLOUDCODE_KEY_LABEL);
+    let changed = ui
+        .add(
+            egui::TextEdit::singleline(key)
+                .password(true)
+                .hint_text("optional")
+                .desired_width(320.0),
+        )
+        .labelled_by(label.id)
+        .changed();
+    ui.end_row();
+    ui.label("");
+    ui.weak(
+        "Only for administrative operations that Backendless allows from server code (user status, roles). \
+         Kept in the owner-only keys file.",
+    );
+    ui.end_row();
+    changed
 }

@@ -73,6 +73,18 @@ pub struct LoginStatus<'a> {
     pub notice: Option<&'a str>,
     /// Show the demo accounts (Local demo connection).
     pub show_demo_accounts: bool,
+    /// The app's identity property when it is known for this connection (learnt after a login): a
+    /// non-email identity (`username`) labels the identity field.
+    pub identity_name: Option<&'a str>,
+}
+
+/// The label of the identity field: "Identity" for an email identity or an unknown one, else the identity
+/// property's own name.
+pub fn identity_label(identity_name: Option<&str>) -> &str {
+    match identity_name.map(str::trim) {
+        None | Some("") | Some("email") => "Identity",
+        Some(name) => name,
+    }
 }
 
 /// The login form's buffers.
@@ -119,11 +131,17 @@ impl LoginView {
             .num_columns(2)
             .spacing([12.0, 8.0])
             .show(ui, |ui| {
-                let identity_label = ui.label("Identity");
+                let label = identity_label(status.identity_name);
+                let hint = if label == "Identity" {
+                    "email, e.g. alice@example.com".to_owned()
+                } else {
+                    format!("your {label}")
+                };
+                let identity_label = ui.label(label);
                 let identity = ui
                     .add(
                         egui::TextEdit::singleline(&mut self.identity)
-                            .hint_text("email, e.g. alice@example.com")
+                            .hint_text(hint)
                             .desired_width(260.0),
                     )
                     .labelled_by(identity_label.id);

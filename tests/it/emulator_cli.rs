@@ -18,6 +18,24 @@ struct Served {
     origin: String,
     /// The rest of stdout, line by line, after the listening line.
     more_stdout: mpsc::Receiver<String>,
+    /// stderr (the log), line by line.
+    stderr: mpsc::Receiver<String>,
+}
+
+/// Forwards each line `from` gives to the returned channel, on a thread of its own.
+fn lines_of(from: impl std::io::Read + Send + 'static, name: &str) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(move || {
+            for line in BufReader::new(from).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        })
+        .expect("reader thread");
+    rx
 }
 
 /// Starts `profile-editor serve ARGS` and waits for its `listening on http://HOST:PORT` line.
@@ -26,21 +44,11 @@ fn serve(args: &[&str]) -> Served {
         .arg("serve")
         .args(args)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("profile-editor starts");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::Builder::new()
-        .name("serve-stdout".into())
-        .spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        })
-        .expect("reader thread");
+    let rx = lines_of(child.stdout.take().expect("piped stdout"), "serve-stdout");
+    let stderr = lines_of(child.stderr.take().expect("piped stderr"), "serve-stderr");
     let first = rx
         .recv_timeout(Duration::from_secs(60))
         .expect("serve prints its listening line");
@@ -53,6 +61,7 @@ fn serve(args: &[&str]) -> Served {
         child,
         origin,
         more_stdout: rx,
+        stderr,
     }
 }
 
@@ -92,16 +101,37 @@ fn serve_fails(args: &[&str]) -> String {
     stderr
 }
 
+/// Waits for `child` to exit (told by a thread blocked in `wait`, no polling); after `timeout` kills it
+/// and returns `None`.
 fn wait_with_timeout(child: &mut Child, timeout: Duration) -> Option<std::process::ExitStatus> {
-    let deadline = std::time::Instant::now() + timeout;
-    while std::time::Instant::now() < deadline {
-        if let Some(status) = child.try_wait().expect("wait") {
-            return Some(status);
+    let pid = child.id().to_string();
+    let (tx, rx) = mpsc::channel();
+    std::thread::scope(|scope| {
+        scope.spawn(move || tx.send(child.wait().expect("wait")).ok());
+        let status = rx.recv_timeout(timeout).ok();
+        if status.is_none() {
+            // The waiting thread holds the child: end it by its id, which also ends the wait.
+            Command::new("kill")
+                .args(["-KILL", &pid])
+                .status()
+                .expect("kill runs");
         }
-        std::thread::sleep(Duration::from_millis(20));
+        status
+    })
+}
+
+/// Waits for a log line containing `text` on `stderr` (panics after a minute).
+fn wait_for_log(stderr: &mpsc::Receiver<String>, text: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let line = stderr
+            .recv_timeout(left)
+            .unwrap_or_else(|e| panic!("no log line with {text:?}: {e}"));
+        if line.contains(text) {
+            return;
+        }
     }
-    child.kill().ok();
-    None
 }
 
 fn sigterm(child: &Child) {
@@ -227,18 +257,37 @@ fn sigterm_lets_an_in_flight_request_finish() {
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();
+    // `Expect: 100-continue`: the server answers `100 Continue` when the handler starts reading the body,
+    // which says the request is in flight.
     write!(
         stream,
         "POST /api/users/login HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{head}",
+         Content-Length: {}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n",
         body.len()
     )
     .unwrap();
     stream.flush().unwrap();
-    // The request is now in flight: its headers are in, half of its body is not.
-    std::thread::sleep(Duration::from_millis(1000));
+    let mut interim = Vec::new();
+    let mut byte = [0_u8; 1];
+    while !interim.ends_with(b"\r\n\r\n") {
+        stream.read_exact(&mut byte).unwrap();
+        interim.push(byte[0]);
+    }
+    let interim = String::from_utf8_lossy(&interim);
+    assert!(interim.starts_with("HTTP/1.1 100"), "{interim}");
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.flush().unwrap();
     sigterm(&served.child);
-    std::thread::sleep(Duration::from_millis(300));
+    // The server says it is stopping, then stops listening; the request is still half sent.
+    wait_for_log(&served.stderr, "stopping: finishing in-flight requests");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(&addr).is_ok() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still accepting connections"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
     stream.write_all(tail.as_bytes()).unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();

@@ -13,8 +13,10 @@ use crate::helpers::{
     ADMIN, ALICE, TestEmulator, assert_fault, send, spawn_emulator, spawn_emulator_with,
 };
 
-/// How long a test waits for the server to close a connection or answer: far above every timeout set here.
-const GENEROUS: Duration = Duration::from_secs(10);
+/// How long a test waits for the server to close a connection or answer: far above every timeout set here,
+/// and above the production header timeout (10 s) that `spawn_emulator` keeps, so a server that is merely
+/// slow on a loaded machine is not mistaken for one that keeps a connection open.
+const GENEROUS: Duration = Duration::from_secs(30);
 
 fn demo_config() -> EmulatorConfig {
     EmulatorConfig {
@@ -43,9 +45,10 @@ async fn read_until_closed(stream: &mut TcpStream) -> Option<Vec<u8>> {
 async fn raw_exchange(addr: SocketAddr, request: &[u8]) -> Vec<u8> {
     let mut stream = TcpStream::connect(addr).await.expect("connects");
     stream.write_all(request).await.expect("request written");
-    read_until_closed(&mut stream)
-        .await
-        .expect("the server closes the connection after the answer")
+    let head = String::from_utf8_lossy(&request[..request.len().min(40)]).into_owned();
+    read_until_closed(&mut stream).await.unwrap_or_else(|| {
+        panic!("the server did not close the connection after answering {head:?}")
+    })
 }
 
 /// The status and JSON body of one raw HTTP/1.1 answer.

@@ -71,6 +71,8 @@ pub struct RecordedRequest {
 pub struct RecordingProxy {
     origin: String,
     recorded: Arc<Mutex<Vec<RecordedRequest>>>,
+    answered: Arc<Mutex<Vec<String>>>,
+    holds: Arc<Mutex<Vec<Hold>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -78,6 +80,44 @@ struct ProxyState {
     target: String,
     client: reqwest::Client,
     recorded: Arc<Mutex<Vec<RecordedRequest>>>,
+    answered: Arc<Mutex<Vec<String>>>,
+    holds: Arc<Mutex<Vec<Hold>>>,
+}
+
+/// A pending [`RecordingProxy::hold_next`]: the query parameter it waits for, whom to tell, what to wait on.
+struct Hold {
+    param: String,
+    arrived: std::sync::mpsc::Sender<()>,
+    release: tokio::sync::oneshot::Receiver<()>,
+}
+
+/// A request the proxy holds (see [`RecordingProxy::hold_next`]). Dropping it releases the request.
+pub struct HeldRequest {
+    arrived: std::sync::mpsc::Receiver<()>,
+    release: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl HeldRequest {
+    /// Blocks until the held request has reached the proxy (panics after `timeout`: the client never sent it).
+    pub fn wait_until_arrived(&self, timeout: std::time::Duration) {
+        self.arrived
+            .recv_timeout(timeout)
+            .expect("the held request reaches the proxy");
+    }
+
+    /// Lets the held request go on to the emulator.
+    pub fn release(mut self) {
+        if let Some(release) = self.release.take() {
+            release.send(()).ok();
+        }
+    }
+}
+
+/// Locks `mutex`, ignoring poisoning (a panicking test thread must not hide the recording).
+fn locked<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl RecordingProxy {
@@ -88,6 +128,8 @@ impl RecordingProxy {
             .expect("the proxy binds");
         let origin = format!("http://{}", listener.local_addr().expect("proxy address"));
         let recorded = Arc::new(Mutex::new(Vec::new()));
+        let answered = Arc::new(Mutex::new(Vec::new()));
+        let holds = Arc::new(Mutex::new(Vec::new()));
         let state = Arc::new(ProxyState {
             target,
             client: reqwest::Client::builder()
@@ -95,6 +137,8 @@ impl RecordingProxy {
                 .build()
                 .expect("proxy client"),
             recorded: recorded.clone(),
+            answered: answered.clone(),
+            holds: holds.clone(),
         });
         let app = axum::Router::new()
             .fallback(proxy_forward)
@@ -105,8 +149,33 @@ impl RecordingProxy {
         Self {
             origin,
             recorded,
+            answered,
+            holds,
             task,
         }
+    }
+
+    /// Holds the next request that has the query parameter `param` (as sent, e.g. `offset=100`) before
+    /// forwarding it, until the returned handle is released or dropped; the handle also tells when that
+    /// request has arrived. An explicit point in a client's sequence of requests, instead of a sleep.
+    pub fn hold_next(&self, param: &str) -> HeldRequest {
+        let (arrived_tx, arrived) = std::sync::mpsc::channel();
+        let (release, release_rx) = tokio::sync::oneshot::channel();
+        locked(&self.holds).push(Hold {
+            param: param.to_owned(),
+            arrived: arrived_tx,
+            release: release_rx,
+        });
+        HeldRequest {
+            arrived,
+            release: Some(release),
+        }
+    }
+
+    /// The paths (with query) of the requests whose answer the proxy has finished reading from the emulator
+    /// and is handing to the client, oldest first.
+    pub fn answered_paths(&self) -> Vec<String> {
+        locked(&self.answered).clone()
     }
 
     /// `http://127.0.0.1:PORT` of the proxy.
@@ -178,6 +247,19 @@ async fn proxy_forward(
             path: path.clone(),
             body: body.to_vec(),
         });
+    let hold = {
+        let mut holds = locked(&state.holds);
+        let query = path.split_once('?').map_or("", |(_, query)| query);
+        let index = holds
+            .iter()
+            .position(|h| query.split('&').any(|p| p == h.param));
+        index.map(|i| holds.remove(i))
+    };
+    if let Some(hold) = hold {
+        hold.arrived.send(()).ok();
+        // Released, or the test dropped its handle: either way, go on.
+        hold.release.await.ok();
+    }
     let hop_by_hop = |name: &header::HeaderName| {
         [
             header::HOST,
@@ -206,6 +288,7 @@ async fn proxy_forward(
         Ok(bytes) => bytes,
         Err(e) => return bad_gateway(format!("proxy: reading the answer failed: {e}")),
     };
+    locked(&state.answered).push(path.clone());
     let mut response = axum::response::Response::new(axum::body::Body::from(bytes));
     *response.status_mut() = status;
     for (name, value) in &headers {

@@ -2,6 +2,7 @@
 
 mod helpers; // spawn_emulator() and other shared test plumbing.
 
+mod any_schema; // issue 11 item 7: --identity and --schema, every column type round-trips, demo users on any schema.
 mod client; // backendless::Client calls and error mapping against the emulator.
 mod conformance; // the official Backendless JS SDK against the emulator (node).
 mod emulator_api; // every endpoint of the emulator over real HTTP.
@@ -11,8 +12,11 @@ mod fidelity; // issue 11: sessions per user, tokenless logout, anonymous reads,
 mod hardening_auth; // issue 9: no kept bodies, atomic lockout, bounded hashing, secrets at rest, integrity.
 mod hardening_client; // the client against hostile servers and stale answers (issue 9, issue 14).
 mod hardening_server; // issue 9: long queries, slow clients, value and schema limits, error shapes.
+mod real_shapes; // issue 11 items 8-10: recorded real-server answers read through the client.
+mod ui_any_app; // issue 11 items 8-9: an every-type schema with a username identity, through the app.
 mod ui_app; // the whole app: connections, login, remember me, logout (egui_kittest).
 mod ui_editor; // the property grid: edit, review, save, inline errors (egui_kittest).
+mod ui_layout; // issue 10: login and editor fit every window; dialogs, failed-save banner, toolbar, grid order
 mod ui_safety; // conflicts, drafts, re-login, undo, import/export
 mod ui_support; // kittest plumbing shared by the ui_* tests
 mod ui_users; // the admin Users browser

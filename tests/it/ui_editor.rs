@@ -232,10 +232,12 @@ fn number_fields_refuse_non_numbers() {
     let mut harness = harness(rig.editor_for(ALICE));
     text_input(&harness, "age").unwrap().click();
     harness.run();
+    // Where a click puts the cursor depends on the layout; End puts it after the text.
+    harness.key_press(egui::Key::End);
+    harness.run();
     text_input(&harness, "age").unwrap().type_text("x");
     harness.run();
-    let age = text_of(&harness, "age");
-    assert!(age == "30x" || age == "x30", "the letter is kept: {age:?}");
+    assert_eq!(text_of(&harness, "age"), "30x", "the letter is kept");
     assert!(
         harness
             .query_by_label_contains("is not a whole number")
@@ -244,10 +246,11 @@ fn number_fields_refuse_non_numbers() {
     set_text(&mut harness, "age", "30");
     text_input(&harness, "age").unwrap().click();
     harness.run();
+    harness.key_press(egui::Key::End);
+    harness.run();
     text_input(&harness, "age").unwrap().type_text("1");
     harness.run();
-    let age = text_of(&harness, "age");
-    assert!(age == "301" || age == "130", "a digit is accepted: {age:?}");
+    assert_eq!(text_of(&harness, "age"), "301", "a digit is accepted");
     // A number in the wrong shape is kept but blocks saving, with the reason at the field.
     set_text(&mut harness, "score", "1.2.3");
     assert!(harness.query_by_label_contains("is not a number").is_some());
@@ -415,7 +418,9 @@ fn saving_shows_progress_and_keeps_fields_editable() {
         .set_text_value_accesskit("44");
     harness.run_steps(2);
     assert_eq!(text_of(&harness, "age"), "44");
-    assert!(rig.update_bodies().is_empty());
+    // This host records Saves without sending them (`perform_saves` is false), so the proxy cannot see
+    // anything here; what the view emitted is counted instead: editing mid-save starts no second save.
+    assert_eq!(harness.state().saves, 1, "one Save action, not another");
 }
 
 // ------------------------------------------------------------------------------------------------

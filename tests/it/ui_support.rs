@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable as _;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use profile_editor::app::state::Screen;
 use profile_editor::app::{App, AppOptions};
 use profile_editor::backendless::client::{Client, Password, UserToken};
@@ -128,9 +128,15 @@ pub(crate) fn app_sized(
         data_dir: dir.join("data"),
     };
     Harness::builder()
+        .with_max_steps(APP_MAX_STEPS)
         .with_size(size)
         .build_eframe(|cc| App::new(cc, options).expect("the app starts"))
 }
+
+/// How many frames `Harness::run` may take to settle when it drives the whole app: the real worker answers
+/// on its own thread, and an answer that lands mid-run (likelier on a loaded machine) asks for a few more
+/// frames than kittest's default of 4.
+pub(crate) const APP_MAX_STEPS: u64 = 16;
 
 /// Steps the app until `done` holds; fails the test with `what` after [`ANSWER_TIMEOUT`].
 pub(crate) fn step_until(
@@ -263,4 +269,106 @@ pub(crate) fn set_text<S>(harness: &mut Harness<'_, S>, label: &str, text: &str)
         .unwrap_or_else(|| panic!("no text input {label:?}"))
         .set_text_value_accesskit(text);
     harness.run();
+}
+
+// ------------------------------------------------------------------------------------------------
+// Layout checks on AccessKit rectangles (never pixels); shared by ui_users_layout and ui_layout.
+
+/// Whether the node is a control: something a user clicks or types into (a button, a text field, a check
+/// box, a combo box, a table header button).
+pub(crate) fn is_control(node: &egui_kittest::Node<'_>) -> bool {
+    let node = node.accesskit_node();
+    !node.is_hidden()
+        && matches!(
+            node.role(),
+            Role::Button
+                | Role::TextInput
+                | Role::MultilineTextInput
+                | Role::PasswordInput
+                | Role::CheckBox
+                | Role::RadioButton
+                | Role::ComboBox
+                | Role::Slider
+                | Role::Link
+                | Role::Tab
+        )
+}
+
+pub(crate) fn describe(node: &egui_kittest::Node<'_>) -> String {
+    let label = node.accesskit_node().label().unwrap_or_default();
+    format!("{:?} {label:?}", node.accesskit_node().role())
+}
+
+pub(crate) fn overlaps(a: egui::Rect, b: egui::Rect) -> bool {
+    let overlap = a.intersect(b);
+    overlap.width() > 1.0 && overlap.height() > 1.0
+}
+
+/// Every control lies inside the window and overlaps no other control; no text (a label, clipped to the
+/// window as the screen clips it) runs over a control it does not belong to.
+pub(crate) fn assert_no_overlaps<S>(harness: &Harness<'_, S>, size: [f32; 2], what: &str) {
+    assert_layout_where(harness, size, what, 9, |_| true);
+}
+
+/// As [`assert_no_overlaps`], among the nodes `in_scope` keeps (say, one dialog's), of which at least
+/// `min_controls` are controls.
+pub(crate) fn assert_layout_where<S>(
+    harness: &Harness<'_, S>,
+    size: [f32; 2],
+    what: &str,
+    min_controls: usize,
+    in_scope: impl Fn(&egui_kittest::Node<'_>) -> bool,
+) {
+    let window = egui::Rect::from_min_size(egui::Pos2::ZERO, size.into());
+    let nodes: Vec<_> = harness
+        .root()
+        .children_recursive()
+        .filter(|n| in_scope(n))
+        .collect();
+    let controls: Vec<(String, egui::Rect, _)> = nodes
+        .iter()
+        .filter(|n| is_control(n))
+        .map(|n| (describe(n), n.rect(), n.accesskit_node().id()))
+        .filter(|(_, rect, _)| rect.width() > 0.0 && rect.height() > 0.0)
+        .collect();
+    assert!(
+        controls.len() >= min_controls,
+        "{what}: too few controls: {controls:?}"
+    );
+    for (name, rect, _) in &controls {
+        assert!(
+            window.expand(0.5).contains_rect(*rect),
+            "{what}: {name} at {rect:?} lies outside the window {window:?}"
+        );
+    }
+    for (i, (a, ra, _)) in controls.iter().enumerate() {
+        for (b, rb, _) in &controls[i + 1..] {
+            assert!(
+                !overlaps(*ra, *rb),
+                "{what}: {a} at {ra:?} overlaps {b} at {rb:?}"
+            );
+        }
+    }
+    for label in nodes.iter().filter(|n| {
+        let node = n.accesskit_node();
+        // A label without text is a container of egui's (the combo box's and its label's row).
+        !node.is_hidden()
+            && node.role() == Role::Label
+            && !node.label().unwrap_or_default().is_empty()
+    }) {
+        let rect = label.rect().intersect(window);
+        if rect.width() <= 0.0 || rect.height() <= 0.0 {
+            continue;
+        }
+        let ancestors: Vec<_> = std::iter::successors(label.parent(), |n| n.parent())
+            .map(|n| n.accesskit_node().id())
+            .collect();
+        for (name, control, id) in &controls {
+            assert!(
+                ancestors.contains(id) || !overlaps(rect, *control),
+                "{what}: text {} at {rect:?} runs over {name} at {control:?}",
+                describe(label)
+            );
+        }
+    }
 }

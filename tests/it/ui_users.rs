@@ -829,7 +829,9 @@ fn a_cancelled_export_leaves_no_file() {
     assert_eq!(result, Err(ExportError::Cancelled));
     assert!(files_in(dir.path()).is_empty());
 
-    // Cancelled half way, after some pages were written to the temporary file.
+    // Cancelled half way: the proxy holds the request for the second page, so the first page is written to
+    // the temporary file and the second is in flight when Cancel is pressed.
+    let second_page = rig.emulator.proxy.hold_next(&format!("offset={PAGE_SIZE}"));
     let control = Arc::new(ExportControl::default());
     let job = {
         let (client, control, path, columns) = (
@@ -851,15 +853,26 @@ fn a_cancelled_export_leaves_no_file() {
             .await
         })
     };
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while control.progress().0 < u64::from(PAGE_SIZE) {
-        assert!(std::time::Instant::now() < deadline, "no progress");
-        std::thread::sleep(std::time::Duration::from_millis(2));
-    }
+    second_page.wait_until_arrived(std::time::Duration::from_secs(60));
+    assert_eq!(
+        control.progress().0,
+        u64::from(PAGE_SIZE),
+        "the first page is in"
+    );
     control.cancel();
-    let result = rig.runtime.block_on(job).unwrap();
+    // The held request never answers before the export gives up on it: Cancel does not wait for the server.
+    let result = rig
+        .runtime
+        .block_on(async { tokio::time::timeout(std::time::Duration::from_secs(60), job).await })
+        .expect("the export stops while its request is still held")
+        .unwrap();
+    second_page.release();
     assert_eq!(result, Err(ExportError::Cancelled));
-    assert!(control.progress().0 < 3003, "cancelled before the end");
+    assert_eq!(
+        control.progress().0,
+        u64::from(PAGE_SIZE),
+        "nothing after the cancel was written"
+    );
     assert!(
         files_in(dir.path()).is_empty(),
         "{:?}",
@@ -923,7 +936,7 @@ fn without_a_native_dialog_the_view_says_so_and_exports_to_a_typed_path() {
 
 mod app {
     use std::path::Path;
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
     use egui_kittest::Harness;
     use egui_kittest::kittest::Queryable as _;
@@ -969,6 +982,50 @@ mod app {
         wait_for_text(harness, &format!("Logged in as {identity}"));
     }
 
+    /// How many `users/userroles` answers the recording proxy has handed to the app so far.
+    fn roles_answers(emulator: &TestEmulator) -> usize {
+        emulator
+            .proxy
+            .answered_paths()
+            .iter()
+            .filter(|path| {
+                path.split('?')
+                    .next()
+                    .unwrap_or_default()
+                    .ends_with("/users/userroles")
+            })
+            .count()
+    }
+
+    /// After a regular user's login: waits until the proxy has handed the app the answer to its roles
+    /// request (the `answers_before + 1`th), then steps the frames that take it in, checking at each one that
+    /// no "Users" switch appears. The wait is for the answer itself, however long the server takes.
+    fn assert_no_users_switch_after_the_roles_answer(
+        harness: &mut Harness<'static, App>,
+        emulator: &TestEmulator,
+        answers_before: usize,
+    ) {
+        step_until(harness, "the roles answer", |h| {
+            assert!(
+                h.query_by_label("Users").is_none(),
+                "a regular user sees Users"
+            );
+            roles_answers(emulator) > answers_before
+        });
+        // From the proxy to the app: loopback, the worker and one channel; frames enough to take it in.
+        for _ in 0..ROLES_ANSWER_FRAMES {
+            harness.step();
+            assert!(
+                harness.query_by_label("Users").is_none(),
+                "a regular user sees Users"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Frames (20 ms apart) stepped after the roles answer left the proxy.
+    const ROLES_ANSWER_FRAMES: usize = 10;
+
     /// Logs the admin in, switches to the Users view and waits for `count` (e.g. "3 users").
     fn open_users_as_admin(harness: &mut Harness<'static, App>, count: &str) {
         log_in(harness, ADMIN);
@@ -997,17 +1054,9 @@ mod app {
         });
 
         harness.get_by_label("Log out").click();
+        let answers_before = roles_answers(&emulator);
         log_in(&mut harness, ALICE);
-        // Give the roles answer time to arrive, then check the switch never appears.
-        let until = Instant::now() + Duration::from_millis(800);
-        while Instant::now() < until {
-            harness.step();
-            assert!(
-                harness.query_by_label("Users").is_none(),
-                "a regular user sees Users"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        assert_no_users_switch_after_the_roles_answer(&mut harness, &emulator, answers_before);
         assert!(!harness.state().users().is_admin());
         assert!(harness.state().users().view().is_none());
     }
@@ -1097,17 +1146,10 @@ mod app {
         end_the_session_in_a_filtered_users_view(&mut harness, &emulator);
         wait_for_text(&mut harness, "Log in again");
         // Alice (no Admin role) logs in over the prompt: no Users view, nothing of the admin's filter.
+        let answers_before = roles_answers(&emulator);
         log_in(&mut harness, ALICE);
         assert!(!harness.state().state().relogin_pending());
-        let until = Instant::now() + Duration::from_millis(500);
-        while Instant::now() < until {
-            harness.step();
-            assert!(
-                harness.query_by_label("Users").is_none(),
-                "a regular user sees Users"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        assert_no_users_switch_after_the_roles_answer(&mut harness, &emulator, answers_before);
         assert!(!harness.state().users().is_showing_users());
         assert!(harness.state().users().view().is_none());
         assert!(harness.query_by_label("Search").is_none());

@@ -5,15 +5,14 @@
 
 use std::path::Path;
 
-use egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::{NodeT as _, Queryable as _};
+use egui_kittest::kittest::Queryable as _;
 use profile_editor::app::state::Screen;
 use profile_editor::app::{App, AppOptions};
 use profile_editor::emulator::EmulatorConfig;
 
 use crate::helpers::{ADMIN, TestEmulator};
-use crate::ui_support::{custom_args, emulator, step_until, wait_for_text};
+use crate::ui_support::{assert_no_overlaps, custom_args, emulator, step_until, wait_for_text};
 
 fn app(dir: &Path, emulator: &TestEmulator, size: [f32; 2], ppp: f32) -> Harness<'static, App> {
     let options = AppOptions {
@@ -22,6 +21,7 @@ fn app(dir: &Path, emulator: &TestEmulator, size: [f32; 2], ppp: f32) -> Harness
         data_dir: dir.join("data"),
     };
     Harness::builder()
+        .with_max_steps(crate::ui_support::APP_MAX_STEPS)
         .with_size(size)
         .with_pixels_per_point(ppp)
         .build_eframe(|cc| App::new(cc, options).expect("the app starts"))
@@ -51,85 +51,6 @@ fn open_users(harness: &mut Harness<'static, App>) {
     });
     harness.get_by_label("Users").click();
     wait_for_text(harness, "users");
-}
-
-/// Whether the node is a control: something a user clicks or types into (a button, a text field, a check
-/// box, a combo box, a table header button).
-fn is_control(node: &egui_kittest::Node<'_>) -> bool {
-    let node = node.accesskit_node();
-    !node.is_hidden()
-        && matches!(
-            node.role(),
-            Role::Button
-                | Role::TextInput
-                | Role::MultilineTextInput
-                | Role::CheckBox
-                | Role::RadioButton
-                | Role::ComboBox
-                | Role::Slider
-                | Role::Link
-                | Role::Tab
-        )
-}
-
-fn describe(node: &egui_kittest::Node<'_>) -> String {
-    let label = node.accesskit_node().label().unwrap_or_default();
-    format!("{:?} {label:?}", node.accesskit_node().role())
-}
-
-fn overlaps(a: egui::Rect, b: egui::Rect) -> bool {
-    let overlap = a.intersect(b);
-    overlap.width() > 1.0 && overlap.height() > 1.0
-}
-
-/// Every control lies inside the window and overlaps no other control; no text (a label, clipped to the
-/// window as the screen clips it) runs over a control it does not belong to.
-fn assert_no_overlaps(harness: &Harness<'static, App>, size: [f32; 2], what: &str) {
-    let window = egui::Rect::from_min_size(egui::Pos2::ZERO, size.into());
-    let nodes: Vec<_> = harness.root().children_recursive().collect();
-    let controls: Vec<(String, egui::Rect, _)> = nodes
-        .iter()
-        .filter(|n| is_control(n))
-        .map(|n| (describe(n), n.rect(), n.accesskit_node().id()))
-        .filter(|(_, rect, _)| rect.width() > 0.0 && rect.height() > 0.0)
-        .collect();
-    assert!(controls.len() > 8, "{what}: too few controls: {controls:?}");
-    for (name, rect, _) in &controls {
-        assert!(
-            window.expand(0.5).contains_rect(*rect),
-            "{what}: {name} at {rect:?} lies outside the window {window:?}"
-        );
-    }
-    for (i, (a, ra, _)) in controls.iter().enumerate() {
-        for (b, rb, _) in &controls[i + 1..] {
-            assert!(
-                !overlaps(*ra, *rb),
-                "{what}: {a} at {ra:?} overlaps {b} at {rb:?}"
-            );
-        }
-    }
-    for label in nodes.iter().filter(|n| {
-        let node = n.accesskit_node();
-        // A label without text is a container of egui's (the combo box's and its label's row).
-        !node.is_hidden()
-            && node.role() == Role::Label
-            && !node.label().unwrap_or_default().is_empty()
-    }) {
-        let rect = label.rect().intersect(window);
-        if rect.width() <= 0.0 || rect.height() <= 0.0 {
-            continue;
-        }
-        let ancestors: Vec<_> = std::iter::successors(label.parent(), |n| n.parent())
-            .map(|n| n.accesskit_node().id())
-            .collect();
-        for (name, control, id) in &controls {
-            assert!(
-                ancestors.contains(id) || !overlaps(rect, *control),
-                "{what}: text {} at {rect:?} runs over {name} at {control:?}",
-                describe(label)
-            );
-        }
-    }
 }
 
 fn layout_case(size: [f32; 2], ppp: f32, columns: &[&str]) {

@@ -1,10 +1,22 @@
 //! The conflict window: every property changed both here and on the server, side by side (original,
-//! theirs, mine), with one choice per property. Nothing is applied until every row is decided.
+//! theirs, mine), with one choice per property. Nothing is applied until every row is decided. Fits the
+//! window: values wrap and the list scrolls inside.
 
 use egui::RichText;
 
 use crate::edit_session::{EditSession, display_value};
 use crate::model::merge::{Choice, Merge};
+
+use super::review::{DIALOG_MARGIN, dialog_width};
+
+/// The conflict window's widest, in points (narrower when the window is).
+const DIALOG_MAX_WIDTH: f32 = 820.0;
+
+/// Height kept for the heading, the explanation and the buttons when sizing the scrolled list.
+/// The scrolled list's height when the window has room.
+const LIST_MAX_HEIGHT: f32 = 360.0;
+
+const DIALOG_CHROME_HEIGHT: f32 = 200.0;
 
 /// Where the conflict came from; decides what happens once it is resolved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,8 +84,14 @@ pub fn conflict_ui(
     state: &mut ConflictState,
 ) -> ConflictOutcome {
     let mut outcome = ConflictOutcome::Open;
+    let screen = ctx.content_rect();
+    let width = dialog_width(screen, DIALOG_MAX_WIDTH);
+    // A fixed height (the window permitting): the dialog's size, and so its buttons' place, never
+    // depends on how its text wraps from one frame to the next.
+    let list_height =
+        (screen.height() - 2.0 * DIALOG_MARGIN - DIALOG_CHROME_HEIGHT).clamp(60.0, LIST_MAX_HEIGHT);
     egui::Modal::new(egui::Id::unique("editor-conflict")).show(ctx, |ui| {
-        ui.set_max_width(820.0);
+        ui.set_width(width);
         ui.heading("Changed on the server too");
         ui.label(match state.origin {
             ConflictOrigin::Save => {
@@ -94,52 +112,51 @@ pub fn conflict_ui(
         }
         ui.add_space(6.0);
         egui::ScrollArea::vertical()
-            .max_height(360.0)
+            .min_scrolled_height(list_height)
+            .max_height(list_height)
+            .auto_shrink([false, false])
             .show(ui, |ui| {
-                egui::Grid::new("editor-conflict-grid")
-                    .num_columns(5)
-                    .striped(true)
-                    .spacing([12.0, 6.0])
-                    .show(ui, |ui| {
-                        ui.strong("Property");
-                        ui.strong("Original");
-                        ui.strong("Theirs (server now)");
-                        ui.strong("Mine");
-                        ui.strong("Keep");
-                        ui.end_row();
-                        for (conflict, choice) in
-                            state.merge.conflicts.iter().zip(state.choices.iter_mut())
+                for (index, (conflict, choice)) in state
+                    .merge
+                    .conflicts
+                    .iter()
+                    .zip(state.choices.iter_mut())
+                    .enumerate()
+                {
+                    if index > 0 {
+                        ui.separator();
+                    }
+                    let kind = session.kind_of(&conflict.name);
+                    let show = |raw: Option<&serde_json::Value>| {
+                        raw.map_or_else(|| "(absent)".to_owned(), |raw| display_value(&kind, raw))
+                    };
+                    ui.label(RichText::new(&conflict.name).strong());
+                    // Long values wrap inside the dialog.
+                    for (what, value) in [
+                        ("Original:", RichText::new(show(conflict.original.as_ref())).weak()),
+                        ("Theirs (server now):", RichText::new(show(conflict.theirs.as_ref()))),
+                        ("Mine:", RichText::new(show(Some(&conflict.mine)))),
+                    ] {
+                        super::review::value_ui(ui, what, value);
+                    }
+                    ui.horizontal(|ui| {
+                        ui.label("Keep");
+                        if ui
+                            .radio(*choice == Some(Choice::Theirs), "theirs")
+                            .accessible_name(format!("{}: keep theirs", conflict.name))
+                            .clicked()
                         {
-                            let kind = session.kind_of(&conflict.name);
-                            let show = |raw: Option<&serde_json::Value>| {
-                                raw.map_or_else(
-                                    || "(absent)".to_owned(),
-                                    |raw| display_value(&kind, raw),
-                                )
-                            };
-                            ui.label(&conflict.name);
-                            ui.label(RichText::new(show(conflict.original.as_ref())).weak());
-                            ui.label(show(conflict.theirs.as_ref()));
-                            ui.label(show(Some(&conflict.mine)));
-                            ui.horizontal(|ui| {
-                                if ui
-                                    .radio(*choice == Some(Choice::Theirs), "theirs")
-                                    .accessible_name(format!("{}: keep theirs", conflict.name))
-                                    .clicked()
-                                {
-                                    *choice = Some(Choice::Theirs);
-                                }
-                                if ui
-                                    .radio(*choice == Some(Choice::Mine), "mine")
-                                    .accessible_name(format!("{}: keep mine", conflict.name))
-                                    .clicked()
-                                {
-                                    *choice = Some(Choice::Mine);
-                                }
-                            });
-                            ui.end_row();
+                            *choice = Some(Choice::Theirs);
+                        }
+                        if ui
+                            .radio(*choice == Some(Choice::Mine), "mine")
+                            .accessible_name(format!("{}: keep mine", conflict.name))
+                            .clicked()
+                        {
+                            *choice = Some(Choice::Mine);
                         }
                     });
+                }
             });
         ui.add_space(8.0);
         ui.horizontal(|ui| {

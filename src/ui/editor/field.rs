@@ -1,5 +1,5 @@
-//! One typed value editor per property type (text, numbers, tri-state booleans, local date-times, JSON),
-//! the explicit null toggle, and the write-only password change.
+//! One typed value editor per property type (text, numbers, tri-state booleans, local date-times, JSON,
+//! geometry as WKT), the explicit null toggle, and the write-only password change.
 
 use egui::{Color32, Id, RichText};
 
@@ -120,6 +120,16 @@ pub fn value_editor_ui(
                         ui.weak(format!("local · UTC {}", format_datetime_utc(millis)));
                     }
                 }
+                PropertyType::Geometry(column) => {
+                    // WKT, one line; the parse error (shape, ranges, closed rings) is the field's problem line.
+                    let edit = egui::TextEdit::singleline(&mut buffer)
+                        .id_salt(("editor-value", name))
+                        .hint_text(crate::model::geometry::example(column))
+                        .desired_width(f32::INFINITY);
+                    if ui.add(edit).labelled_by(label_id).changed() {
+                        change.text = Some(buffer);
+                    }
+                }
                 _ => {
                     let edit = egui::TextEdit::singleline(&mut buffer)
                         .id_salt(("editor-value", name))
@@ -169,9 +179,15 @@ fn null_editor_ui(
         f32::INFINITY
     };
     // The same id as the value's own editor, so the focus stays in the field once null is gone.
+    let hint = match kind {
+        PropertyType::Geometry(column) => {
+            format!("null (e.g. {})", crate::model::geometry::example(column))
+        }
+        _ => "null".to_owned(),
+    };
     let edit = egui::TextEdit::singleline(&mut buffer)
         .id_salt(("editor-value", name))
-        .hint_text(RichText::new("null").italics())
+        .hint_text(RichText::new(hint).italics())
         .desired_width(width);
     let changed = ui.add(edit).labelled_by(label_id).changed();
     (changed && !buffer.is_empty()).then_some(buffer)

@@ -15,7 +15,7 @@ use egui::{Key, KeyboardShortcut, Modifiers, RichText};
 
 use crate::backendless::error::ApiError;
 use crate::draft::Draft;
-use crate::edit_session::{EditSession, SaveState};
+use crate::edit_session::{EditSession, ErrorPlacement, SaveState};
 use crate::model::diff::Changeset;
 use crate::model::merge::merge;
 use crate::model::record::UserRecord;
@@ -35,6 +35,15 @@ const REDO_SHORTCUT: KeyboardShortcut =
 
 /// Ctrl+Y: redo, as on Windows.
 const REDO_SHORTCUT_Y: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Y);
+
+/// The filter box's width in the toolbar.
+const FILTER_WIDTH: f32 = 140.0;
+
+/// The change count's slot in the toolbar, wide enough for "999 changes".
+const CHANGE_COUNT_WIDTH: f32 = 90.0;
+
+/// At most this many "Go to" links in the failed-save banner (the rest are counted).
+const FIELD_ERROR_LINKS: usize = 8;
 
 /// What the user asked the app to do.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,6 +86,16 @@ pub struct EditorView {
     draft_decisions: u64,
     /// The last save found the account deleted (3030): the banner offers the export of the edits.
     account_gone: bool,
+    /// The read-only section's state and where to scroll next.
+    grid: grid::GridState,
+    /// What became of the offered draft ("Draft restored."): shown where the offer was, until dismissed, so
+    /// nothing moves under the pointer after Restore or Discard.
+    draft_outcome: Option<String>,
+    /// The last save was refused at some fields: the banner names them until the user dismisses it or saves.
+    field_errors_banner: bool,
+    /// Frames the review has been shown; Enter confirms only from the second (the Enter or click that
+    /// opened it must not also confirm it).
+    review_frames: u32,
 }
 
 impl EditorView {
@@ -94,6 +113,10 @@ impl EditorView {
             draft_offer: None,
             draft_decisions: 0,
             account_gone: false,
+            grid: grid::GridState::default(),
+            draft_outcome: None,
+            field_errors_banner: false,
+            review_frames: 0,
         }
     }
 
@@ -114,19 +137,24 @@ impl EditorView {
                 self.undo();
             }
         }
-        self.draft_banner_ui(ui);
-        self.banner_ui(ui, &mut action);
+        // The toolbar first and always in the same place: banners come and go below it.
         self.toolbar_ui(ui, &mut action);
         ui.separator();
+        self.draft_banner_ui(ui);
+        self.draft_outcome_ui(ui);
+        self.banner_ui(ui, &mut action);
+        self.field_errors_banner_ui(ui);
         let mut edited = field::password_ui(ui, &mut self.session);
         edited |= self.add_form.ui(ui, &mut self.session);
         ui.separator();
-        edited |= grid::grid_ui(ui, &mut self.session, &self.filter);
+        edited |= grid::grid_ui(ui, &mut self.session, &self.filter, &mut self.grid);
         if edited {
             self.notice = None;
         }
         if let Some(changes) = self.review.take() {
-            match review::review_ui(ui.ctx(), &self.session, &changes) {
+            let keys = self.review_frames > 0;
+            self.review_frames += 1;
+            match review::review_ui(ui.ctx(), &self.session, &changes, keys) {
                 review::ReviewOutcome::Open => self.review = Some(changes),
                 review::ReviewOutcome::Cancel => {}
                 review::ReviewOutcome::Confirm => action = Some(self.start_save(changes)),
@@ -322,8 +350,144 @@ impl EditorView {
             });
         if restore {
             self.restore_draft();
+            // Said here, where the offer was, rather than also in the toolbar.
+            self.draft_outcome = Some(
+                self.notice
+                    .take()
+                    .unwrap_or_else(|| "Draft restored.".to_owned()),
+            );
         } else if discard {
             self.discard_draft();
+            self.draft_outcome = Some("Draft discarded.".to_owned());
+        }
+    }
+
+    /// Where the draft offer was: what became of it, until dismissed (so nothing moves after the click).
+    fn draft_outcome_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(outcome) = &self.draft_outcome else {
+            return;
+        };
+        let mut dismiss = false;
+        egui::Frame::new()
+            .fill(ui.visuals().selection.bg_fill.gamma_multiply(0.25))
+            .stroke(egui::Stroke::new(1.0, ui.visuals().selection.bg_fill))
+            .inner_margin(6.0)
+            .corner_radius(4.0)
+            .show(ui, |ui| {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(RichText::new(outcome).strong());
+                    dismiss = ui.button("OK").clicked();
+                });
+            });
+        if dismiss {
+            self.draft_outcome = None;
+        }
+    }
+
+    /// The fields the last save was refused at, or that do not parse, in the order the editor shows them
+    /// (the password above the grid first, then schema order, then added properties).
+    fn fields_needing_attention(&self) -> Vec<String> {
+        let session = &self.session;
+        let mut names: Vec<String> = Vec::new();
+        let mut push = |name: &str| {
+            if !names.iter().any(|n| n == name) {
+                names.push(name.to_owned());
+            }
+        };
+        if session
+            .server_error(crate::edit_session::PASSWORD_FIELD)
+            .is_some()
+        {
+            push(crate::edit_session::PASSWORD_FIELD);
+        }
+        for property in session.schema().properties() {
+            let name = property.name.as_str();
+            let local = session
+                .field(name)
+                .is_some_and(|field| field.problem.is_some());
+            if name != crate::edit_session::PASSWORD_FIELD
+                && (local || session.server_error(name).is_some())
+            {
+                push(name);
+            }
+        }
+        for added in session.new_properties() {
+            if added.problem.is_some() || session.server_error(&added.name).is_some() {
+                push(&added.name);
+            }
+        }
+        names
+    }
+
+    /// Brings `name` into view in the next frame (clearing a filter that hides it).
+    fn jump_to(&mut self, name: Option<&str>) {
+        let Some(name) = name else {
+            return;
+        };
+        if name == crate::edit_session::PASSWORD_FIELD {
+            return; // above the grid, always in view
+        }
+        if !name
+            .to_lowercase()
+            .contains(&self.filter.trim().to_lowercase())
+        {
+            self.filter.clear();
+        }
+        let read_only =
+            self.session.schema().get(name).is_some() && !self.session.is_editable(name);
+        if read_only {
+            self.grid.read_only_collapsed = false;
+        }
+        self.grid.scroll_to = Some(name.to_owned());
+    }
+
+    /// After a save refused at fields: "Not saved: 2 fields need attention", a button per field that
+    /// scrolls to it, and Dismiss. Stays (saying the fields are fixed) until dismissed or saved, so it does
+    /// not vanish under the pointer.
+    fn field_errors_banner_ui(&mut self, ui: &mut egui::Ui) {
+        if !self.field_errors_banner {
+            return;
+        }
+        let names = self.fields_needing_attention();
+        let mut jump = None;
+        let mut dismiss = false;
+        egui::Frame::new()
+            .fill(ui.visuals().error_fg_color.gamma_multiply(0.15))
+            .stroke(egui::Stroke::new(1.0, ui.visuals().error_fg_color))
+            .inner_margin(6.0)
+            .corner_radius(4.0)
+            .show(ui, |ui| {
+                ui.horizontal_wrapped(|ui| {
+                    ui.colored_label(
+                        ui.visuals().error_fg_color,
+                        RichText::new("Not saved:").strong(),
+                    );
+                    ui.label(match names.len() {
+                        0 => "the fields are fixed; review and save again.".to_owned(),
+                        1 => "1 field needs attention:".to_owned(),
+                        n => format!("{n} fields need attention:"),
+                    });
+                    for name in names.iter().take(FIELD_ERROR_LINKS) {
+                        if ui
+                            .link(name)
+                            .on_hover_text(format!("Scroll to {name}"))
+                            .accessible_name(format!("Go to {name}"))
+                            .clicked()
+                        {
+                            jump = Some(name.clone());
+                        }
+                    }
+                    if names.len() > FIELD_ERROR_LINKS {
+                        ui.label(format!("and {} more", names.len() - FIELD_ERROR_LINKS));
+                    }
+                    dismiss = ui.button("Dismiss").clicked();
+                });
+            });
+        if let Some(name) = jump {
+            self.jump_to(Some(&name));
+        }
+        if dismiss {
+            self.field_errors_banner = false;
         }
     }
 
@@ -333,7 +497,7 @@ impl EditorView {
         ui.add_enabled_ui(false, |ui| {
             ui.strong(&self.identity_label);
             ui.separator();
-            grid::grid_ui(ui, &mut self.session, &self.filter);
+            grid::grid_ui(ui, &mut self.session, &self.filter, &mut self.grid);
         });
     }
 
@@ -345,6 +509,7 @@ impl EditorView {
     /// The server saved; `record` is the new baseline.
     pub fn save_succeeded(&mut self, record: UserRecord) {
         self.account_gone = false;
+        self.field_errors_banner = false;
         self.session.apply_saved(record);
         self.notice = Some("Saved.".to_owned());
     }
@@ -355,9 +520,15 @@ impl EditorView {
             SaveState::Saving { changes, .. } => changes.clone(),
             SaveState::Idle => self.session.retry_changes().cloned().unwrap_or_default(),
         };
-        self.session.apply_save_error(error, &sent);
+        let placement = self.session.apply_save_error(error, &sent);
         // Nothing is retried: the edits stay, and the banner offers to export them.
         self.account_gone = matches!(error, ApiError::UserNotFound { .. });
+        // Errors at fields get a banner naming them, and the first one is scrolled into view.
+        self.field_errors_banner = matches!(placement, ErrorPlacement::Fields(_));
+        if self.field_errors_banner {
+            let first = self.fields_needing_attention().into_iter().next();
+            self.jump_to(first.as_deref());
+        }
     }
 
     /// Whether closing the editor would lose edits.
@@ -388,10 +559,12 @@ impl EditorView {
             Ok(changes) => {
                 self.notice = None;
                 self.review = Some(changes);
+                self.review_frames = 0;
             }
             Err(problems) => {
                 let names: Vec<&str> = problems.iter().map(|(name, _)| name.as_str()).collect();
                 self.notice = Some(format!("Fix before saving: {}", names.join(", ")));
+                self.jump_to(names.first().copied());
             }
         }
     }
@@ -439,25 +612,63 @@ impl EditorView {
             });
     }
 
-    /// Who is edited, the filter, the change count and the buttons.
+    /// Who is edited, the filter, the change count and the buttons, in two rows that never wrap, so no
+    /// control moves between frames: the first has who is edited and the status ("Saving…", notices,
+    /// truncated when long) on the left and the file actions on the right; the second the filter, the
+    /// change count (in a slot of fixed width) and the edit actions.
     fn toolbar_ui(&mut self, ui: &mut egui::Ui, action: &mut Option<EditorAction>) {
-        ui.horizontal_wrapped(|ui| {
-            ui.strong(&self.identity_label);
-            ui.separator();
+        let saving = self.session.is_saving();
+        egui::containers::Sides::new()
+            .shrink_left()
+            .truncate()
+            .show(
+                ui,
+                |ui| {
+                    ui.strong(&self.identity_label);
+                    if saving {
+                        ui.spinner();
+                        ui.label("Saving…");
+                    }
+                    if let Some(notice) = &self.notice {
+                        ui.weak(notice).on_hover_text(notice);
+                    }
+                },
+                |ui| {
+                    // Right to left.
+                    if ui.button("Import JSON…").clicked() {
+                        self.files.open(FileMode::Import);
+                    }
+                    if ui.button("Export JSON…").clicked() {
+                        self.files.open(FileMode::Export);
+                    }
+                    if ui
+                        .add_enabled(!saving, egui::Button::new("Reload"))
+                        .clicked()
+                    {
+                        *action = Some(EditorAction::Reload);
+                    }
+                },
+            );
+        ui.horizontal(|ui| {
             let filter_label = ui.label("Filter");
             ui.add(
                 egui::TextEdit::singleline(&mut self.filter)
                     .hint_text("property name")
-                    .desired_width(140.0),
+                    .desired_width(FILTER_WIDTH),
             )
             .labelled_by(filter_label.id);
             ui.separator();
             let count = self.session.dirty_count();
-            ui.label(match count {
+            let count_text = match count {
                 0 => "No changes".to_owned(),
                 1 => "1 change".to_owned(),
                 n => format!("{n} changes"),
-            });
+            };
+            // A fixed slot: "No changes" → "12 changes" must not push the buttons.
+            ui.add_sized(
+                [CHANGE_COUNT_WIDTH, ui.spacing().interact_size.y],
+                egui::Label::new(count_text).truncate(),
+            );
             if ui
                 .add_enabled(count > 0, egui::Button::new("Revert all"))
                 .clicked()
@@ -479,7 +690,6 @@ impl EditorView {
             {
                 self.redo();
             }
-            let saving = self.session.is_saving();
             let save = ui
                 .add_enabled(!saving && count > 0, egui::Button::new("Review & save…"))
                 .on_hover_text(format!(
@@ -488,26 +698,6 @@ impl EditorView {
                 ));
             if save.clicked() {
                 self.open_review();
-            }
-            if saving {
-                ui.spinner();
-                ui.label("Saving…");
-            }
-            if let Some(notice) = &self.notice {
-                ui.weak(notice);
-            }
-            ui.separator();
-            if ui
-                .add_enabled(!saving, egui::Button::new("Reload"))
-                .clicked()
-            {
-                *action = Some(EditorAction::Reload);
-            }
-            if ui.button("Export JSON…").clicked() {
-                self.files.open(FileMode::Export);
-            }
-            if ui.button("Import JSON…").clicked() {
-                self.files.open(FileMode::Import);
             }
         });
     }

@@ -17,7 +17,7 @@ pub enum UnsavedChoice {
 pub fn unsaved_changes_ui(ctx: &egui::Context, doing: &str, count: usize) -> Option<UnsavedChoice> {
     let mut answer = None;
     let modal = egui::Modal::new(egui::Id::unique("unsaved-changes")).show(ctx, |ui| {
-        ui.set_max_width(420.0);
+        ui.set_max_width(super::review::dialog_width(ctx.content_rect(), 420.0));
         ui.heading("Unsaved changes");
         ui.label(match count {
             1 => format!("You have 1 unsaved change. Save it before you {doing}?"),
