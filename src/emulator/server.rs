@@ -86,7 +86,8 @@ pub async fn serve(
                         continue;
                     }
                 };
-                stream.set_nodelay(true).ok();
+                // No TCP_NODELAY: hyper writes each answer in one go, and on loopback with 32 clients the extra
+                // packets cost about 13% of update throughput (loadgen: ~10,700 vs ~12,300 updates/s).
                 let connection = builder.serve_connection(
                     TokioIo::new(FaultShapedStream::new(stream, limits.write_timeout)),
                     TowerToHyperService::new(app.clone()),
