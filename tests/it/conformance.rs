@@ -1,5 +1,6 @@
 //! The official Backendless JS SDK (npm `backendless`, pinned in tests/conformance/package-lock.json) against
-//! the emulator: `node tests/conformance/sdk_users.mjs` must pass every check and print nothing on stderr.
+//! the emulator: `node tests/conformance/sdk_users.mjs` (the demo app) and `sdk_any_schema.mjs` (a username
+//! identity and a schema with every column type) must pass every check and print nothing on stderr.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -17,10 +18,6 @@ fn conformance_dir() -> PathBuf {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn official_js_sdk_works_against_the_emulator() {
     let dir = conformance_dir();
-    assert!(
-        dir.join("node_modules").join("backendless").is_dir(),
-        "the Backendless JS SDK is not installed: run `npm ci --prefix tests/conformance` first"
-    );
     let config = EmulatorConfig {
         demo: true,
         demo_users: 20,
@@ -33,15 +30,68 @@ async fn official_js_sdk_works_against_the_emulator() {
         .admin()
         .object_id_of(BOB.0)
         .expect("bob exists");
+    run_sdk_script(
+        &dir,
+        "sdk_users.mjs",
+        &[
+            ("EMU_ORIGIN", emu.origin()),
+            ("EMU_APP_ID", profile_editor::cli::DEMO_APP_ID.to_owned()),
+            ("EMU_API_KEY", profile_editor::cli::DEMO_API_KEY.to_owned()),
+            (
+                "EMU_CLOUDCODE_KEY",
+                profile_editor::cli::DEMO_CLOUDCODE_KEY.to_owned(),
+            ),
+            ("BOB_ID", bob_id),
+        ],
+    )
+    .await;
+    // The SDK sends whole objects back on update (seen by the recording proxy in front of the emulator).
+    let bodies = emu.recorded_update_bodies();
+    assert!(
+        bodies
+            .iter()
+            .any(|b| b["phoneNumber"] == "5551212" && b.get("user-token").is_some()),
+        "expected the SDK's whole-object update body: {bodies:?}"
+    );
+}
+
+/// Issue 11 item 7 through the official SDK: `--identity username --schema` with every column type.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn official_js_sdk_works_with_any_identity_and_schema() {
+    let dir = conformance_dir();
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../fixtures/users_schema_all_types.json"))
+            .expect("the fixture is JSON");
+    let emu = spawn_emulator_with(EmulatorConfig {
+        identity: "username".to_owned(),
+        schema: Some(schema),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    run_sdk_script(
+        &dir,
+        "sdk_any_schema.mjs",
+        &[
+            ("EMU_ORIGIN", emu.origin()),
+            ("EMU_APP_ID", profile_editor::cli::DEMO_APP_ID.to_owned()),
+            ("EMU_API_KEY", profile_editor::cli::DEMO_API_KEY.to_owned()),
+        ],
+    )
+    .await;
+}
+
+/// Runs `node SCRIPT` in `dir` with `env`; the script must print `CONFORMANCE OK`, exit 0 and print nothing on
+/// stderr.
+async fn run_sdk_script(dir: &std::path::Path, script: &str, env: &[(&str, String)]) {
+    assert!(
+        dir.join("node_modules").join("backendless").is_dir(),
+        "the Backendless JS SDK is not installed: run `npm ci --prefix tests/conformance` first"
+    );
     let mut command = Command::new("node");
-    command
-        .arg(dir.join("sdk_users.mjs"))
-        .current_dir(&dir)
-        .env("EMU_ORIGIN", emu.origin())
-        .env("EMU_APP_ID", profile_editor::cli::DEMO_APP_ID)
-        .env("EMU_API_KEY", profile_editor::cli::DEMO_API_KEY)
-        .env("EMU_CLOUDCODE_KEY", profile_editor::cli::DEMO_CLOUDCODE_KEY)
-        .env("BOB_ID", bob_id);
+    command.arg(dir.join(script)).current_dir(dir);
+    for (name, value) in env {
+        command.env(name, value);
+    }
     let output = tokio::task::spawn_blocking(move || command.output())
         .await
         .unwrap()
@@ -51,19 +101,11 @@ async fn official_js_sdk_works_against_the_emulator() {
     println!("{stdout}");
     assert!(
         output.status.success(),
-        "the SDK checks failed:\n{stdout}\nstderr:\n{stderr}"
+        "the SDK checks of {script} failed:\n{stdout}\nstderr:\n{stderr}"
     );
     assert!(stdout.contains("CONFORMANCE OK"), "{stdout}");
     assert!(
         stderr.trim().is_empty(),
         "node printed on stderr:\n{stderr}"
-    );
-    // The SDK sends whole objects back on update (seen by the recording proxy in front of the emulator).
-    let bodies = emu.recorded_update_bodies();
-    assert!(
-        bodies
-            .iter()
-            .any(|b| b["phoneNumber"] == "5551212" && b.get("user-token").is_some()),
-        "expected the SDK's whole-object update body: {bodies:?}"
     );
 }
