@@ -33,6 +33,11 @@ pub enum UsersRequest {
         /// The request.
         query: FindQuery,
     },
+    /// `data/Users/{objectId}`: a related record opened from the inspector.
+    Record {
+        /// The record's id.
+        object_id: String,
+    },
     /// The native save dialog (`rfd`), run off the UI thread.
     PickExportPath {
         /// For the file type filter.
@@ -85,6 +90,13 @@ pub enum UsersAnswer {
         /// The rows (each a record or why that row could not be read), or why the page could not be had.
         result: Result<Vec<FindRow>, ApiError>,
     },
+    /// The record asked for by [`UsersRequest::Record`].
+    Record {
+        /// Repeated from the request.
+        object_id: String,
+        /// The record or why not.
+        result: Result<crate::model::record::UserRecord, ApiError>,
+    },
     /// The dialog closed: the chosen path, or `None` when nothing was chosen (or no dialog could be shown).
     ExportPath(Option<PathBuf>),
     /// The export ended.
@@ -101,6 +113,9 @@ impl UsersAnswer {
                 result: Err(error), ..
             }
             | Self::Page {
+                result: Err(error), ..
+            }
+            | Self::Record {
                 result: Err(error), ..
             }
             | Self::Exported(Err(ExportError::Api(error))) => Some(error),
@@ -122,6 +137,10 @@ impl UsersAnswer {
             } => Self::Page {
                 generation: *generation,
                 page: *page,
+                result: Err(error),
+            },
+            UsersRequest::Record { object_id } => Self::Record {
+                object_id: object_id.clone(),
                 result: Err(error),
             },
             UsersRequest::PickExportPath { .. } => Self::ExportPath(None),
@@ -161,6 +180,10 @@ pub async fn run(
             generation,
             page,
             result: client.find_user_rows(Some(user_token), &query).await,
+        },
+        UsersRequest::Record { object_id } => UsersAnswer::Record {
+            result: client.get_user(Some(user_token), &object_id).await,
+            object_id,
         },
         UsersRequest::Export {
             path,
@@ -275,6 +298,7 @@ impl UsersScreen {
                 Ok(rows) => view.page_rows_loaded(generation, page, rows),
                 Err(error) => view.load_failed(generation, Some(page), &error),
             },
+            UsersAnswer::Record { object_id, result } => view.related_loaded(&object_id, result),
             UsersAnswer::ExportPath(Some(path)) => view.export_path_chosen(path),
             UsersAnswer::ExportPath(None) => view.dialog_closed_without_path(),
             UsersAnswer::Exported(result) => view.export_finished(result),
@@ -336,6 +360,7 @@ impl UsersScreen {
                 page,
                 query,
             }),
+            A::OpenRecord { object_id } => UsersOutcome::Send(UsersRequest::Record { object_id }),
             A::PickExportPath { format, file_name } => {
                 UsersOutcome::Send(UsersRequest::PickExportPath { format, file_name })
             }

@@ -131,6 +131,12 @@ impl UsersState {
             UsersAction::PickExportPath { .. } => {
                 self.view.dialog_unavailable("No file dialog in tests.");
             }
+            UsersAction::OpenRecord { object_id } => {
+                let result = self
+                    .handle
+                    .block_on(self.client.get_user(Some(&self.token), &object_id));
+                self.view.related_loaded(&object_id, result);
+            }
             UsersAction::ColumnsChanged(columns) => self.remembered_columns = Some(columns),
             UsersAction::ReloadSchema => {
                 self.schema_reads += 1;
@@ -1192,4 +1198,83 @@ mod app {
         assert!(columns.iter().any(|c| c == "age"), "{columns:?}");
         harness.get_by_label("age");
     }
+}
+
+// Issue 11 item 8: relations show as the related object ids, which open the related record.
+
+/// The all-types schema with its demo users (Bob's `referredBy` points at Alice), Bob open in the
+/// inspector as the admin sees him; returns Alice's objectId too.
+fn bob_in_the_inspector() -> (Rig, Harness<'static, UsersState>, String) {
+    let schema = serde_json::from_str(include_str!("../fixtures/users_schema_all_types.json"))
+        .expect("fixture");
+    let rig = Rig::with(EmulatorConfig {
+        schema: Some(schema),
+        identity: "username".into(),
+        demo: true,
+        ..EmulatorConfig::default()
+    });
+    let mut harness = harness(UsersState::new(
+        &rig,
+        ("admin", "admin-pass-1"),
+        &["username"],
+    ));
+    harness.get_by_label("bob").click();
+    settle(&mut harness);
+    let bob = harness.state().view.selected().expect("bob shown");
+    assert_eq!(bob.get("username"), Some(&json!("bob")));
+    let alice_id = bob.get("referredBy").expect("bob's referrer")["objectId"]
+        .as_str()
+        .expect("a relation")
+        .to_owned();
+    (rig, harness, alice_id)
+}
+
+#[test]
+fn a_relation_in_the_inspector_opens_the_related_record_and_back_returns() {
+    let (_rig, mut harness, alice_id) = bob_in_the_inspector();
+    let bob_id = harness
+        .state()
+        .view
+        .selected()
+        .unwrap()
+        .object_id()
+        .to_owned();
+    assert!(harness.query_by_label("Back").is_none());
+    harness.get_by_label(&format!("Open {alice_id}")).click();
+    settle(&mut harness);
+    let shown = harness.state().view.selected().expect("a record shown");
+    assert_eq!(shown.object_id(), alice_id);
+    assert_eq!(shown.get("username"), Some(&json!("alice")));
+    // The table's cell and the inspector's value.
+    assert_eq!(harness.query_all_by_label("alice").count(), 2);
+    harness.get_by_label("Back").click();
+    settle(&mut harness);
+    assert_eq!(harness.state().view.selected().unwrap().object_id(), bob_id);
+    assert!(harness.query_by_label("Back").is_none());
+}
+
+#[test]
+fn a_related_record_that_is_gone_says_so_in_the_inspector() {
+    let (rig, mut harness, alice_id) = bob_in_the_inspector();
+    let bob_id = harness
+        .state()
+        .view
+        .selected()
+        .unwrap()
+        .object_id()
+        .to_owned();
+    assert!(
+        rig.emulator
+            .emulator
+            .admin()
+            .delete_user(&alice_id)
+            .unwrap()
+    );
+    harness.get_by_label(&format!("Open {alice_id}")).click();
+    settle(&mut harness);
+    harness.get_by_label(&format!(
+        "The related record {alice_id} does not exist (it may have been deleted)."
+    ));
+    // Bob stays shown.
+    assert_eq!(harness.state().view.selected().unwrap().object_id(), bob_id);
 }

@@ -1,5 +1,6 @@
 //! The admin's Users browser: quick search, advanced `where` (its errors inline), a column chooser, a
-//! server-paged table with virtual scrolling (`egui_extras`), a read-only record inspector and CSV/JSON
+//! server-paged table with virtual scrolling (`egui_extras`), a read-only record inspector (a relation shows
+//! its related object ids as links that open the related record, with Back) and CSV/JSON
 //! export with progress and Cancel. Draws `admin::PageCache` and returns `UsersAction`s; it never sends
 //! anything itself: the app runs the requests and feeds the answers back.
 //!
@@ -22,7 +23,7 @@ use crate::backendless::client::{FindQuery, FindRow};
 use crate::backendless::error::ApiError;
 use crate::model::record::UserRecord;
 use crate::model::schema::{Access, Schema, is_system};
-use crate::model::value::{Value, format_datetime_local, format_datetime_utc};
+use crate::model::value::{Value, format_datetime_local, format_datetime_utc, relation_ids};
 
 /// Height of one table row.
 const ROW_HEIGHT: f32 = 20.0;
@@ -85,6 +86,12 @@ pub enum UsersAction {
     /// A page showed a property the schema does not describe: read the schema again; answer with
     /// [`UsersView::schema_loaded`].
     ReloadSchema,
+    /// Fetch the record `object_id` (a relation's target, opened from the inspector); answer with
+    /// [`UsersView::related_loaded`].
+    OpenRecord {
+        /// The related record's id.
+        object_id: String,
+    },
 }
 
 /// An export in progress.
@@ -122,6 +129,12 @@ pub struct UsersView {
     selected: Option<UserRecord>,
     /// The selected row (highlighted; the arrows move it, Enter opens it in the inspector).
     selected_row: Option<usize>,
+    /// Records the inspector showed before a relation was opened from it ("Back" returns to the last).
+    inspector_history: Vec<UserRecord>,
+    /// The related record asked for and not yet answered.
+    opening: Option<String>,
+    /// Why the last related record could not be opened, in plain words (shown in the inspector).
+    inspector_error: Option<String>,
     /// Scroll the table to the top next frame (after the query changed).
     scroll_to_top: bool,
     /// Scroll the table to this row next frame (one-shot), aligned so (`None`: as little as it takes).
@@ -185,6 +198,9 @@ impl UsersView {
             count_wanted: true,
             selected: None,
             selected_row: None,
+            inspector_history: Vec::new(),
+            opening: None,
+            inspector_error: None,
             scroll_to_top: false,
             scroll_to_row: None,
             export_format: ExportFormat::Csv,
@@ -248,6 +264,28 @@ impl UsersView {
     /// Scrolls the table so that `row` is visible on the next frame (tests, benchmarks, "go to row").
     pub fn scroll_to_row(&mut self, row: usize) {
         self.scroll_to_row = Some((row, Some(egui::Align::TOP)));
+    }
+
+    /// The related record `object_id` arrived (or not): the inspector shows it, "Back" returns to the
+    /// record it was opened from; a failure shows in the inspector in plain words.
+    pub fn related_loaded(&mut self, object_id: &str, result: Result<UserRecord, ApiError>) {
+        if self.opening.as_deref() != Some(object_id) {
+            return;
+        }
+        self.opening = None;
+        match result {
+            Ok(record) => {
+                if let Some(previous) = self.selected.replace(record) {
+                    self.inspector_history.push(previous);
+                }
+                // The inspector no longer shows the table's selected row: do not follow it.
+                self.selected_row = None;
+                self.inspector_error = None;
+            }
+            Err(error) => {
+                self.inspector_error = Some(related_error_text(object_id, &error));
+            }
+        }
     }
 
     /// The selected row (the arrows move it).
@@ -773,6 +811,8 @@ impl UsersView {
         if let Some((index, record)) = clicked_row {
             self.selected_row = Some(index);
             self.selected = Some(record);
+            self.inspector_history.clear();
+            self.inspector_error = None;
             // The inspector panel is laid out before the table: show it on the next frame.
             ui.ctx().request_repaint();
         }
@@ -781,6 +821,8 @@ impl UsersView {
     fn inspector_ui(&mut self, ui: &mut egui::Ui) {
         let Some(record) = &self.selected else { return };
         let mut close = false;
+        let mut back = false;
+        let mut open: Option<String> = None;
         ui.horizontal(|ui| {
             ui.heading("Record");
             if ui.button("Copy as JSON").clicked() {
@@ -790,8 +832,17 @@ impl UsersView {
             if ui.button("Close").clicked() {
                 close = true;
             }
+            if !self.inspector_history.is_empty() && ui.button("Back").clicked() {
+                back = true;
+            }
         });
         ui.weak("Read-only: admins inspect records here, they do not edit them.");
+        if let Some(id) = &self.opening {
+            ui.label(format!("Opening {id}…"));
+        }
+        if let Some(error) = &self.inspector_error {
+            ui.colored_label(ui.visuals().error_fg_color, error);
+        }
         ui.separator();
         egui::ScrollArea::vertical()
             .id_salt("users_inspector_scroll")
@@ -814,6 +865,20 @@ impl UsersView {
                                     ui.label(format_datetime_local(*ms))
                                         .on_hover_text(format_datetime_utc(*ms));
                                 }
+                                Value::Relation(v) => {
+                                    let ids = relation_ids(v).unwrap_or_default();
+                                    ui.vertical(|ui| {
+                                        for id in ids {
+                                            if ui
+                                                .link(format!("Open {id}"))
+                                                .on_hover_text("Show the related record here")
+                                                .clicked()
+                                            {
+                                                open = Some(id);
+                                            }
+                                        }
+                                    });
+                                }
                                 Value::Json(v) | Value::Opaque(v) => {
                                     let text = serde_json::to_string_pretty(v).unwrap_or_default();
                                     ui.label(RichText::new(text).monospace());
@@ -828,6 +893,18 @@ impl UsersView {
             });
         if close {
             self.selected = None;
+            self.inspector_history.clear();
+            self.inspector_error = None;
+        }
+        if back && let Some(previous) = self.inspector_history.pop() {
+            self.selected = Some(previous);
+            self.inspector_error = None;
+        }
+        if let Some(object_id) = open {
+            self.opening = Some(object_id.clone());
+            self.inspector_error = None;
+            self.outbox.push_back(UsersAction::OpenRecord { object_id });
+            ui.ctx().request_repaint();
         }
     }
 
@@ -952,6 +1029,16 @@ impl UsersView {
             columns: self.columns.clone(),
             control,
         });
+    }
+}
+
+/// Why a related record could not be opened, in plain words.
+fn related_error_text(object_id: &str, error: &ApiError) -> String {
+    match error.code() {
+        Some(1000) => {
+            format!("The related record {object_id} does not exist (it may have been deleted).")
+        }
+        _ => format!("Could not open the related record {object_id}: {error}"),
     }
 }
 
