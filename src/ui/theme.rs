@@ -41,6 +41,18 @@ pub fn logo_texture(ctx: &egui::Context) -> egui::TextureHandle {
     ctx.load_texture("profile-editor-logo", image, egui::TextureOptions::LINEAR)
 }
 
+/// How strongly an error banner's fill is tinted with the error colour (its text contrast is tested below).
+pub const ERROR_BANNER_TINT: f32 = 0.15;
+
+/// The frame of an error banner: a tinted fill with an error-coloured border.
+pub fn error_banner_frame(visuals: &egui::Visuals) -> egui::Frame {
+    egui::Frame::new()
+        .fill(visuals.error_fg_color.gamma_multiply(ERROR_BANNER_TINT))
+        .stroke(egui::Stroke::new(1.0, visuals.error_fg_color))
+        .inner_margin(6.0)
+        .corner_radius(4.0)
+}
+
 /// Makes egui follow `choice`, with the app's visuals for both themes.
 pub fn apply(ctx: &egui::Context, choice: ThemeChoice) {
     ctx.set_visuals_of(egui::Theme::Light, light_visuals());
@@ -267,7 +279,10 @@ mod tests {
             ),
         ];
         // The editor's error banner and the login's warning box: tinted fills with text on them.
-        let error_fill = composite(visuals.error_fg_color.gamma_multiply(0.15), panel);
+        let error_fill = composite(
+            visuals.error_fg_color.gamma_multiply(ERROR_BANNER_TINT),
+            panel,
+        );
         pairs.push((
             "error label on the banner",
             visuals.error_fg_color,

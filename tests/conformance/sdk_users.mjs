@@ -3,26 +3,7 @@
 // the demo data, generated users and dynamic schema OFF. Prints one line per check; exits non-zero on failure.
 // Anything the SDK prints through console.error / console.warn / console.log is captured and counts as a failure.
 import Backendless from 'backendless'
-
-const printedBySdk = []
-for (const level of ['error', 'warn', 'log', 'info']) {
-  console[level] = (...args) => printedBySdk.push(`${level}: ${args.map(String).join(' ')}`)
-}
-const report = line => process.stdout.write(`${line}\n`)
-
-let failures = 0
-const check = (ok, what) => {
-  report(`${ok ? 'ok  ' : 'FAIL'} ${what}`)
-  if (!ok) failures += 1
-}
-const expectCode = async (what, code, run) => {
-  try {
-    const result = await run()
-    check(false, `${what}: expected error ${code}, got success ${JSON.stringify(result)}`)
-  } catch (error) {
-    check(Number(error.code) === code, `${what}: error code ${error.code} (expected ${code}): ${error.message}`)
-  }
-}
+import { check, checkSdkSilent, expectCode, finish } from './checks.mjs'
 
 const { EMU_ORIGIN, EMU_APP_ID, EMU_API_KEY, EMU_CLOUDCODE_KEY, BOB_ID } = process.env
 const standaloneApp = apiKey => Backendless.initApp({ appId: EMU_APP_ID, apiKey, serverURL: EMU_ORIGIN, standalone: true })
@@ -145,12 +126,11 @@ try {
   await server.UserService.logout()
 
   // Wrong keys: its own standalone app, last, because initApp reports the failed info request on the console.
-  check(printedBySdk.length === 0, `the SDK printed nothing during the session: ${JSON.stringify(printedBySdk)}`)
+  checkSdkSilent()
   const wrong = Backendless.initApp({ appId: 'WRONG-APP-ID', apiKey: EMU_API_KEY, serverURL: EMU_ORIGIN, standalone: true })
   await expectCode('wrong application id', 2002, () => wrong.UserService.login('alice@example.com', 'alice-pass-1'))
 } catch (error) {
   check(false, `unexpected error: ${error.code} ${error.message}\n${error.stack}`)
 }
 
-report(failures === 0 ? 'CONFORMANCE OK' : `CONFORMANCE FAILED (${failures})`)
-process.exit(failures === 0 ? 0 : 1)
+finish()

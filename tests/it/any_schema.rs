@@ -3,13 +3,13 @@
 //! index is understood, `--demo-users` fills the schema with plausible values, and bad `--schema` files fail
 //! `serve` with one line.
 
-use std::io::{BufRead as _, BufReader, Read as _};
+use std::io::{BufRead as _, BufReader};
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use profile_editor::emulator::{EmulatorConfig, GENERATED_USER_PASSWORD};
 use serde_json::{Value, json};
 
+use crate::emulator_cli::{BIN, serve_fails};
 use crate::helpers::{TestEmulator, assert_fault, spawn_emulator_with};
 
 const FIXTURE: &str = concat!(
@@ -328,51 +328,6 @@ async fn demo_users_fill_any_schema_with_plausible_values() {
     let (status, again) = emu.update(Some(&token), &id, &mine).await;
     assert_eq!(status, 200, "{again}");
     assert_eq!(again["deliveryArea"], mine["deliveryArea"]);
-}
-
-const BIN: &str = env!("CARGO_BIN_EXE_profile-editor");
-
-/// Runs `profile-editor serve ARGS`, expecting a failure; returns stderr.
-fn serve_fails(args: &[&str]) -> String {
-    let mut child = Command::new(BIN)
-        .arg("serve")
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("profile-editor starts");
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if std::time::Instant::now() >= deadline {
-            child.kill().ok();
-            child.wait().ok();
-            panic!("serve {args:?} did not exit");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let mut stdout = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut stdout)
-        .unwrap();
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    assert!(
-        !status.success(),
-        "serve {args:?} should fail; stderr {stderr:?}"
-    );
-    assert!(stdout.is_empty(), "{args:?}: nothing on stdout: {stdout:?}");
-    stderr
 }
 
 #[test]

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::helpers::{ALICE, send};
 
-const BIN: &str = env!("CARGO_BIN_EXE_profile-editor");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_profile-editor");
 
 /// A `serve` process and the origin it printed.
 struct Served {
@@ -65,8 +65,9 @@ fn serve(args: &[&str]) -> Served {
     }
 }
 
-/// Runs `profile-editor serve ARGS` expecting it to fail; returns stderr.
-fn serve_fails(args: &[&str]) -> String {
+/// Runs `profile-editor serve ARGS` expecting it to fail with nothing on stdout; returns stderr. Shared by the
+/// CLI tests of other modules (a damaged store, bad schema files).
+pub(crate) fn serve_fails(args: &[&str]) -> String {
     let mut child = Command::new(BIN)
         .arg("serve")
         .args(args)

@@ -2,7 +2,7 @@
 //! does not reveal accounts, bounded password hashing, no plain tokens at rest, owner-only files, and a
 //! damaged store refused at start. Memory is measured on a `serve` child process (Linux /proc).
 
-use std::io::{BufRead as _, BufReader, Read as _};
+use std::io::{BufRead as _, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -467,40 +467,7 @@ fn a_damaged_store_is_refused_at_start_with_a_one_line_reason() {
     bytes[middle..middle + PAGE].fill(0x5A);
     std::fs::write(&path, &bytes).unwrap();
 
-    let mut child = Command::new(BIN)
-        .args(["serve", "--data", data])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("profile-editor starts");
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if std::time::Instant::now() > deadline {
-            child.kill().ok();
-            child.wait().ok();
-            panic!("serve kept running on a damaged store");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    let mut stdout = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut stdout)
-        .unwrap();
-    assert!(!status.success(), "{status:?}");
-    assert!(stdout.is_empty(), "nothing served: {stdout:?}");
+    let stderr = crate::emulator_cli::serve_fails(&["--data", data]);
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr:?}");
     assert!(stderr.contains("damaged"), "{stderr:?}");
     assert!(

@@ -451,38 +451,33 @@ impl EditorView {
         let names = self.fields_needing_attention();
         let mut jump = None;
         let mut dismiss = false;
-        egui::Frame::new()
-            .fill(ui.visuals().error_fg_color.gamma_multiply(0.15))
-            .stroke(egui::Stroke::new(1.0, ui.visuals().error_fg_color))
-            .inner_margin(6.0)
-            .corner_radius(4.0)
-            .show(ui, |ui| {
-                ui.horizontal_wrapped(|ui| {
-                    ui.colored_label(
-                        ui.visuals().error_fg_color,
-                        RichText::new("Not saved:").strong(),
-                    );
-                    ui.label(match names.len() {
-                        0 => "the fields are fixed; review and save again.".to_owned(),
-                        1 => "1 field needs attention:".to_owned(),
-                        n => format!("{n} fields need attention:"),
-                    });
-                    for name in names.iter().take(FIELD_ERROR_LINKS) {
-                        if ui
-                            .link(name)
-                            .on_hover_text(format!("Scroll to {name}"))
-                            .accessible_name(format!("Go to {name}"))
-                            .clicked()
-                        {
-                            jump = Some(name.clone());
-                        }
-                    }
-                    if names.len() > FIELD_ERROR_LINKS {
-                        ui.label(format!("and {} more", names.len() - FIELD_ERROR_LINKS));
-                    }
-                    dismiss = ui.button("Dismiss").clicked();
+        crate::ui::theme::error_banner_frame(ui.visuals()).show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    RichText::new("Not saved:").strong(),
+                );
+                ui.label(match names.len() {
+                    0 => "the fields are fixed; review and save again.".to_owned(),
+                    1 => "1 field needs attention:".to_owned(),
+                    n => format!("{n} fields need attention:"),
                 });
+                for name in names.iter().take(FIELD_ERROR_LINKS) {
+                    if ui
+                        .link(name)
+                        .on_hover_text(format!("Scroll to {name}"))
+                        .accessible_name(format!("Go to {name}"))
+                        .clicked()
+                    {
+                        jump = Some(name.clone());
+                    }
+                }
+                if names.len() > FIELD_ERROR_LINKS {
+                    ui.label(format!("and {} more", names.len() - FIELD_ERROR_LINKS));
+                }
+                dismiss = ui.button("Dismiss").clicked();
             });
+        });
         if let Some(name) = jump {
             self.jump_to(Some(&name));
         }
@@ -583,33 +578,28 @@ impl EditorView {
             return;
         };
         let saving = self.session.is_saving();
-        egui::Frame::new()
-            .fill(ui.visuals().error_fg_color.gamma_multiply(0.15))
-            .stroke(egui::Stroke::new(1.0, ui.visuals().error_fg_color))
-            .inner_margin(6.0)
-            .corner_radius(4.0)
-            .show(ui, |ui| {
-                ui.horizontal_wrapped(|ui| {
-                    ui.colored_label(
-                        ui.visuals().error_fg_color,
-                        RichText::new("Not saved:").strong(),
-                    );
-                    ui.label(&banner.message);
-                    if self.account_gone && ui.button("Export my changes…").clicked() {
-                        self.files.open(FileMode::ExportWithChanges);
-                    }
-                    if banner.retryable
-                        && ui
-                            .add_enabled(!saving, egui::Button::new("Retry"))
-                            .clicked()
-                    {
-                        *action = self.retry_action();
-                    }
-                    if ui.button("Dismiss").clicked() {
-                        self.session.dismiss_banner();
-                    }
-                });
+        crate::ui::theme::error_banner_frame(ui.visuals()).show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    RichText::new("Not saved:").strong(),
+                );
+                ui.label(&banner.message);
+                if self.account_gone && ui.button("Export my changes…").clicked() {
+                    self.files.open(FileMode::ExportWithChanges);
+                }
+                if banner.retryable
+                    && ui
+                        .add_enabled(!saving, egui::Button::new("Retry"))
+                        .clicked()
+                {
+                    *action = self.retry_action();
+                }
+                if ui.button("Dismiss").clicked() {
+                    self.session.dismiss_banner();
+                }
             });
+        });
     }
 
     /// Who is edited, the filter, the change count and the buttons, in two rows that never wrap, so no
