@@ -4,7 +4,7 @@
 //! `cargo bench --bench users_table`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use profile_editor::admin::PAGE_SIZE;
+use profile_editor::users_admin::PAGE_SIZE;
 use profile_editor::model::{Schema, UserRecord};
 use profile_editor::ui::users::{UsersAction, UsersView};
 use serde_json::json;

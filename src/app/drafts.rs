@@ -1,11 +1,11 @@
-//! Keeps the editor's pending edits on disk as a draft (`crate::draft`), debounced while the user types,
+//! Keeps the editor's pending edits on disk as a draft (`crate::profile::draft`), debounced while the user types,
 //! so a crash or `kill -9` loses nothing; offers a found draft when the editor opens; deletes the draft
 //! once nothing is pending (saved, reverted or discarded). Never writes a password.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::draft::{self, Draft};
+use crate::profile::draft::{self, Draft};
 use crate::ui::editor::EditorView;
 
 /// How long typing must pause before the draft is written.

@@ -485,7 +485,7 @@ impl AppState {
                     self.connection_error = Some(error.to_string());
                 }
                 // The record reloaded is one's own: "no such entity" means the account was deleted.
-                let error = crate::checked_save::own_record_gone(error);
+                let error = crate::profile::checked_save::own_record_gone(error);
                 self.reload_error = Some(format!("Could not reload: {error}"));
                 Vec::new()
             }

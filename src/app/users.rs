@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::admin::{self, ExportControl, ExportError, ExportFormat, ExportSummary, UsersQuery};
+use crate::users_admin::{self, ExportControl, ExportError, ExportFormat, ExportSummary, UsersQuery};
 use crate::backendless::client::{Client, FindQuery, FindRow, UserToken};
 use crate::backendless::error::ApiError;
 
@@ -45,7 +45,7 @@ pub enum UsersRequest {
         /// Suggested file name.
         file_name: String,
     },
-    /// Export the query to `path` (`admin::export`).
+    /// Export the query to `path` (`users_admin::export`).
     Export {
         /// Where to write.
         path: PathBuf,
@@ -192,7 +192,7 @@ pub async fn run(
             columns,
             control,
         } => UsersAnswer::Exported(
-            admin::export(
+            users_admin::export(
                 client, user_token, &query, &columns, format, &path, &control,
             )
             .await,
@@ -269,7 +269,7 @@ impl UsersScreen {
     pub fn answer(&mut self, answer: UsersAnswer) {
         if let UsersAnswer::Roles(result) = &answer {
             match result {
-                Ok(roles) => self.is_admin = admin::is_admin(roles),
+                Ok(roles) => self.is_admin = users_admin::is_admin(roles),
                 Err(error) => tracing::warn!("cannot read the user's roles: {error}"),
             }
             return;

@@ -17,7 +17,7 @@ use crate::app::users;
 use crate::backendless::client::{Client, Password, UserToken};
 use crate::backendless::endpoint::Endpoint;
 use crate::backendless::error::ApiError;
-use crate::checked_save::{SaveOutcome, save_checked};
+use crate::profile::checked_save::{SaveOutcome, save_checked};
 use crate::cli::{DEMO_API_KEY, DEMO_APP_ID};
 use crate::emulator::{EmulatorConfig, RunningEmulator, Storage};
 use crate::model::schema::Schema;

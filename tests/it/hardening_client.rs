@@ -324,7 +324,7 @@ async fn export_csv(
     page: String,
     rows: usize,
     dir: &std::path::Path,
-) -> Result<profile_editor::admin::ExportSummary, profile_editor::admin::ExportError> {
+) -> Result<profile_editor::users_admin::ExportSummary, profile_editor::users_admin::ExportError> {
     let (origin, _) = fake_server(move |mut socket, head| {
         let body = if head.contains("/data/Users/count") {
             rows.to_string()
@@ -337,14 +337,14 @@ async fn export_csv(
         }
     })
     .await;
-    profile_editor::admin::export(
+    profile_editor::users_admin::export(
         &client(&origin, Duration::from_secs(10)),
         &UserToken::new("T".into()),
-        &profile_editor::admin::UsersQuery::new("email"),
+        &profile_editor::users_admin::UsersQuery::new("email"),
         &["objectId".to_owned(), "name".to_owned()],
-        profile_editor::admin::ExportFormat::Csv,
+        profile_editor::users_admin::ExportFormat::Csv,
         &dir.join("users.csv"),
-        &profile_editor::admin::ExportControl::default(),
+        &profile_editor::users_admin::ExportControl::default(),
     )
     .await
 }
@@ -362,7 +362,7 @@ async fn exports_name_an_unreadable_record_and_are_owner_only_and_formula_safe()
     assert!(
         matches!(
             &error,
-            profile_editor::admin::ExportError::Unreadable { number: 2, row }
+            profile_editor::users_admin::ExportError::Unreadable { number: 2, row }
                 if row.object_id.as_deref() == Some("C")
         ),
         "{error:?}"

@@ -8,7 +8,7 @@ use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use profile_editor::backendless::client::{Client, UserToken};
 use profile_editor::backendless::endpoint::Endpoint;
 use profile_editor::cli::{DEMO_API_KEY, DEMO_APP_ID};
-use profile_editor::edit_session::ErrorPlacement;
+use profile_editor::profile::session::ErrorPlacement;
 use profile_editor::model::schema::Schema;
 use profile_editor::ui::editor::{EditorAction, EditorView};
 use serde_json::json;

@@ -12,7 +12,7 @@ use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use profile_editor::app::state::Screen;
 use profile_editor::app::{App, AppOptions};
 use profile_editor::backendless::error::ApiError;
-use profile_editor::draft::Draft;
+use profile_editor::profile::draft::Draft;
 use profile_editor::emulator::EmulatorConfig;
 use profile_editor::model::schema::Schema;
 use profile_editor::ui::editor::{EditorAction, EditorView};

@@ -1,14 +1,14 @@
 //! Never losing an edit (issue 5), driven with egui_kittest against a real in-process emulator: concurrent
 //! changes merged or offered as a choice, drafts restored (also against a moved record), undo/redo, and
 //! JSON import/export. The test plays the app's part for the editor view: a Save goes through
-//! `checked_save::save_checked` (re-read, then write), and a conflict is handed back with
+//! `profile::checked_save::save_checked` (re-read, then write), and a conflict is handed back with
 //! `save_conflicted`, exactly as the app's worker and `App` do.
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use profile_editor::backendless::client::{Client, UserToken};
-use profile_editor::checked_save::{SaveOutcome, save_checked};
-use profile_editor::draft::{self, Draft};
+use profile_editor::profile::checked_save::{SaveOutcome, save_checked};
+use profile_editor::profile::draft::{self, Draft};
 use profile_editor::ui::editor::files::FileResult;
 use profile_editor::ui::editor::{EditorAction, EditorView};
 use serde_json::json;
@@ -460,7 +460,7 @@ mod app {
     use egui_kittest::kittest::Queryable as _;
     use profile_editor::app::App;
     use profile_editor::app::state::Screen;
-    use profile_editor::draft;
+    use profile_editor::profile::draft;
     use serde_json::json;
 
     use crate::helpers::{ALICE, BOB, spawn_emulator};

@@ -1,5 +1,5 @@
 //! The admin's Users browser (`ui::users::UsersView`) driven with egui_kittest against a real in-process
-//! emulator, and the export job (`admin::export`) run directly: sorting, quick search, invalid `where`
+//! emulator, and the export job (`users_admin::export`) run directly: sorting, quick search, invalid `where`
 //! clauses, paging with a bounded cache, and exports (exact content, cancel, failure).
 //! The test plays the app's part: every `UsersAction` is run with the real `Client` and answered back.
 
@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-use profile_editor::admin::{
+use profile_editor::users_admin::{
     self, ExportControl, ExportError, ExportFormat, PAGE_SIZE, RowState, UsersQuery,
 };
 use profile_editor::backendless::client::{Client, Password, UserToken};
@@ -117,7 +117,7 @@ impl UsersState {
                 columns,
                 control,
             } => {
-                let result = self.handle.block_on(admin::export(
+                let result = self.handle.block_on(users_admin::export(
                     &self.client,
                     &self.token,
                     &query,
@@ -203,8 +203,8 @@ fn the_admin_role_is_what_opens_the_users_view() {
             .block_on(rig.client().user_roles(&rig.token(user)))
             .unwrap()
     };
-    assert!(admin::is_admin(&roles(ADMIN)));
-    assert!(!admin::is_admin(&roles(ALICE)));
+    assert!(users_admin::is_admin(&roles(ADMIN)));
+    assert!(!users_admin::is_admin(&roles(ALICE)));
     // And the emulator refuses a regular user anyway: find and count see only her own record.
     let mut harness = harness(UsersState::new(&rig, ALICE, &["email", "name"]));
     settle(&mut harness);
@@ -680,7 +680,7 @@ fn exporting_a_filtered_set_to_csv_writes_exactly_those_records() {
     let control = ExportControl::default();
     let summary = rig
         .runtime
-        .block_on(admin::export(
+        .block_on(users_admin::export(
             &rig.client(),
             &token,
             &tricky_query(),
@@ -727,7 +727,7 @@ fn csv_exports_write_dates_in_iso_8601_utc_and_json_keeps_epoch_milliseconds() {
     let run = |format, name: &str| {
         let path = dir.path().join(name);
         rig.runtime
-            .block_on(admin::export(
+            .block_on(users_admin::export(
                 &rig.client(),
                 &token,
                 &query,
@@ -744,7 +744,7 @@ fn csv_exports_write_dates_in_iso_8601_utc_and_json_keeps_epoch_milliseconds() {
         .as_i64()
         .expect("epoch milliseconds in JSON");
     let csv = parse_csv(&run(ExportFormat::Csv, "u.csv"));
-    let expected = admin::export::iso_utc(created).unwrap();
+    let expected = users_admin::export::iso_utc(created).unwrap();
     assert!(
         expected.ends_with('Z') && expected.contains('T'),
         "{expected}"
@@ -767,7 +767,7 @@ fn exporting_to_json_writes_an_array_of_the_records_across_pages() {
     };
     let summary = rig
         .runtime
-        .block_on(admin::export(
+        .block_on(users_admin::export(
             &rig.client(),
             &token,
             &query,
@@ -790,7 +790,7 @@ fn exporting_to_json_writes_an_array_of_the_records_across_pages() {
     // The tricky set too, exactly.
     let path = dir.path().join("tricky.json");
     rig.runtime
-        .block_on(admin::export(
+        .block_on(users_admin::export(
             &rig.client(),
             &token,
             &tricky_query(),
@@ -823,7 +823,7 @@ fn a_cancelled_export_leaves_no_file() {
     // Cancelled before it starts.
     let control = ExportControl::default();
     control.cancel();
-    let result = rig.runtime.block_on(admin::export(
+    let result = rig.runtime.block_on(users_admin::export(
         &rig.client(),
         &token,
         &UsersQuery::new("email"),
@@ -847,7 +847,7 @@ fn a_cancelled_export_leaves_no_file() {
             columns.clone(),
         );
         rig.runtime.spawn(async move {
-            admin::export(
+            users_admin::export(
                 &client,
                 &token,
                 &UsersQuery::new("email"),
@@ -897,7 +897,7 @@ fn a_failed_export_leaves_no_file_and_an_existing_file_untouched() {
         advanced: "age >".into(),
         ..UsersQuery::new("email")
     };
-    let result = rig.runtime.block_on(admin::export(
+    let result = rig.runtime.block_on(users_admin::export(
         &rig.client(),
         &token,
         &query,

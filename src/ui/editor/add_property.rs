@@ -1,7 +1,7 @@
 //! The add-property form: name (validated live: shape and no clash), type and value; "Add property" puts
 //! the property in the grid as a pending change.
 
-use crate::edit_session::{EditSession, FieldProblem, NEW_PROPERTY_TYPES};
+use crate::profile::session::{EditSession, FieldProblem, NEW_PROPERTY_TYPES};
 use crate::model::schema::PropertyType;
 
 use super::field;

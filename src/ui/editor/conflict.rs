@@ -4,7 +4,7 @@
 
 use egui::RichText;
 
-use crate::edit_session::{EditSession, display_value};
+use crate::profile::session::{EditSession, display_value};
 use crate::model::merge::{Choice, Merge};
 
 use super::review::{DIALOG_MARGIN, dialog_width};

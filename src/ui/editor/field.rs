@@ -3,7 +3,7 @@
 
 use egui::{Color32, Id, RichText};
 
-use crate::edit_session::{EditSession, FieldProblem};
+use crate::profile::session::{EditSession, FieldProblem};
 use crate::model::schema::PropertyType;
 use crate::model::value::{Value, format_datetime_utc, parse_edit};
 
@@ -262,12 +262,12 @@ pub fn password_ui(ui: &mut egui::Ui, session: &mut EditSession) -> bool {
                     .on_hover_text("Keep the current password")
                     .clicked()
                 {
-                    session.revert(crate::edit_session::PASSWORD_FIELD);
+                    session.revert(crate::profile::session::PASSWORD_FIELD);
                     edited = true;
                 }
             }
         });
-        let server = session.server_error(crate::edit_session::PASSWORD_FIELD);
+        let server = session.server_error(crate::profile::session::PASSWORD_FIELD);
         // The mismatch shows once the confirmation is being typed (saving is refused either way).
         let password = session.password();
         let mismatch = password.problem().filter(|_| !password.confirm.is_empty());

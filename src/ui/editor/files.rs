@@ -8,8 +8,8 @@ use std::sync::mpsc::{Receiver, TryRecvError};
 
 use egui::RichText;
 
-use crate::edit_session::EditSession;
-use crate::import::{ImportReport, export, import};
+use crate::profile::session::EditSession;
+use crate::profile::import::{ImportReport, export, import};
 
 /// Which way the file goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -239,7 +239,7 @@ fn exported_record(session: &EditSession, mode: FileMode) -> crate::model::recor
     if mode == FileMode::ExportWithChanges {
         let changes = session.parsed_changes();
         for name in changes.keys() {
-            if name == crate::edit_session::PASSWORD_FIELD {
+            if name == crate::profile::session::PASSWORD_FIELD {
                 continue;
             }
             if let Some(value) = changes.get(name) {

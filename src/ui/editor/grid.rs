@@ -4,7 +4,7 @@
 use egui::{Color32, RichText};
 use egui_extras::{Column, TableBuilder};
 
-use crate::edit_session::{EditSession, display_value, is_editable_property};
+use crate::profile::session::{EditSession, display_value, is_editable_property};
 use crate::model::schema::PropertyType;
 
 use super::field::{self, MULTILINE_ROWS};
@@ -257,7 +257,7 @@ fn visible_rows(session: &EditSession, filter: &str, read_only_collapsed: bool) 
         .properties()
         .iter()
         .filter(|property| {
-            property.name != crate::edit_session::PASSWORD_FIELD && matches(&property.name)
+            property.name != crate::profile::session::PASSWORD_FIELD && matches(&property.name)
         })
         .map(|property| {
             if is_editable_property(property) {

@@ -14,8 +14,8 @@ pub mod unsaved;
 use egui::{Key, KeyboardShortcut, Modifiers, RichText};
 
 use crate::backendless::error::ApiError;
-use crate::draft::Draft;
-use crate::edit_session::{EditSession, ErrorPlacement, SaveState};
+use crate::profile::draft::Draft;
+use crate::profile::session::{EditSession, ErrorPlacement, SaveState};
 use crate::model::diff::Changeset;
 use crate::model::merge::merge;
 use crate::model::record::UserRecord;
@@ -395,17 +395,17 @@ impl EditorView {
             }
         };
         if session
-            .server_error(crate::edit_session::PASSWORD_FIELD)
+            .server_error(crate::profile::session::PASSWORD_FIELD)
             .is_some()
         {
-            push(crate::edit_session::PASSWORD_FIELD);
+            push(crate::profile::session::PASSWORD_FIELD);
         }
         for property in session.schema().properties() {
             let name = property.name.as_str();
             let local = session
                 .field(name)
                 .is_some_and(|field| field.problem.is_some());
-            if name != crate::edit_session::PASSWORD_FIELD
+            if name != crate::profile::session::PASSWORD_FIELD
                 && (local || session.server_error(name).is_some())
             {
                 push(name);
@@ -424,7 +424,7 @@ impl EditorView {
         let Some(name) = name else {
             return;
         };
-        if name == crate::edit_session::PASSWORD_FIELD {
+        if name == crate::profile::session::PASSWORD_FIELD {
             return; // above the grid, always in view
         }
         if !name

@@ -4,7 +4,7 @@
 
 use egui::{Key, Modifiers, RichText};
 
-use crate::edit_session::EditSession;
+use crate::profile::session::EditSession;
 use crate::model::diff::Changeset;
 
 /// The review's widest, in points (narrower when the window is).

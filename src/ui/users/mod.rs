@@ -1,7 +1,7 @@
 //! The admin's Users browser: quick search, advanced `where` (its errors inline), a column chooser, a
 //! server-paged table with virtual scrolling (`egui_extras`), a read-only record inspector (a relation shows
 //! its related object ids as links that open the related record, with Back) and CSV/JSON
-//! export with progress and Cancel. Draws `admin::PageCache` and returns `UsersAction`s; it never sends
+//! export with progress and Cancel. Draws `users_admin::PageCache` and returns `UsersAction`s; it never sends
 //! anything itself: the app runs the requests and feeds the answers back.
 //!
 //! Layout: the inspector is a resizable right panel laid out before the table, so the table only gets
@@ -16,7 +16,7 @@ use std::sync::Arc;
 use egui::RichText;
 use egui_extras::{Column, TableBuilder};
 
-use crate::admin::{
+use crate::users_admin::{
     ExportControl, ExportError, ExportFormat, ExportSummary, PageCache, RowState, UsersQuery,
 };
 use crate::backendless::client::{FindQuery, FindRow};
@@ -68,7 +68,7 @@ pub enum UsersAction {
         /// A suggested file name (`users.csv`).
         file_name: String,
     },
-    /// Run the export to `path` (the app spawns `admin::export`); answer with [`UsersView::export_finished`].
+    /// Run the export to `path` (the app spawns `users_admin::export`); answer with [`UsersView::export_finished`].
     Export {
         /// Where to write.
         path: PathBuf,
@@ -376,7 +376,7 @@ impl UsersView {
             ApiError::InvalidWhere { message: detail } => {
                 // What is wrong and where, in plain words rather than the SQL parser's.
                 let code = error.code().map(|c| format!(" ({c})")).unwrap_or_default();
-                let plain = crate::admin::query::plain_where_error(detail);
+                let plain = crate::users_admin::query::plain_where_error(detail);
                 self.where_error = Some(format!("{plain}{code}"));
             }
             ApiError::UnknownProperty { .. } => {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::edit_session::PendingEdit;
+use crate::profile::session::PendingEdit;
 
 /// The folder of the data dir that holds the drafts.
 const DRAFTS_DIR: &str = "drafts";
