@@ -1,6 +1,9 @@
 //! `loadgen`: load generator for the emulator. Measures, on loopback with durable storage (a temporary
 //! `--data` directory): time to create the demo users, authenticated `PUT users/{id}` throughput and p50/p99
-//! latency with 1 and 32 concurrent clients, and the latency of a 100-row `find` page with a `where` clause.
+//! latency with 1 and 32 concurrent clients (each updating its own record), then 32 clients updating the SAME
+//! record (`--same-record N`), and the latency of a 100-row `find` page with a `where` clause. The app's CSV
+//! export of the whole Users table (rows/s, the process's peak memory, and where the time goes:
+//! `--export-rows`; `--only-export` measures just that).
 //! First, on a fresh in-memory emulator, the process's peak memory (Linux `VmHWM`, reset just before) during
 //! a burst of 100 concurrent logins (`--login-burst N`; `--only-login-burst` measures just that). Last, the p99
 //! of another user's reads while an admin's `find` keeps running into the 2 s query deadline.
@@ -45,7 +48,21 @@ struct Args {
     /// Another user's reads timed while an admin's query runs into the 2 s deadline over and over (0: skip).
     #[arg(long, default_value_t = 200)]
     long_query_reads: usize,
+    /// Clients that all update the same record at once, each with its own session (0: skip).
+    #[arg(long, default_value_t = 32)]
+    same_record: usize,
+    /// Export the whole Users table to CSV (the app's export) when it has at least this many rows; the
+    /// export runs on `--users` generated users (0: skip).
+    #[arg(long, default_value_t = 100_000)]
+    export_rows: u32,
+    /// Create the users and measure only the CSV export.
+    #[arg(long)]
+    only_export: bool,
 }
+
+/// Sessions one user may hold at once on the loadgen's emulator: the same-record run logs one user in from
+/// every client.
+const MAX_SESSIONS: u32 = 256;
 
 /// A `/proc/self/status` figure in MiB (`VmRSS`, `VmHWM`), if this is Linux.
 fn memory_mib(field: &str) -> Option<f64> {
@@ -156,21 +173,35 @@ async fn login(
     Ok((token, object_id))
 }
 
+/// Which records the clients of an update run write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Records {
+    /// Client `n` logs in as generated user `n` and updates its own record.
+    OwnRecord,
+    /// Every client logs in (its own session) as generated user 1 and updates that one record.
+    SameRecord,
+}
+
 /// Runs `clients` concurrent update loops for `duration`; returns (completed updates, sorted latencies).
 async fn update_run(
     base_url: &str,
     clients: usize,
     duration: Duration,
+    records: Records,
 ) -> anyhow::Result<(usize, Duration, Vec<Duration>)> {
     let mut sessions = Vec::new();
     for n in 1..=clients {
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(1)
             .build()?;
+        let user = match records {
+            Records::OwnRecord => n,
+            Records::SameRecord => 1,
+        };
         let (token, object_id) = login(
             &http,
             base_url,
-            &format!("user{n:05}@example.com"),
+            &format!("user{user:05}@example.com"),
             GENERATED_USER_PASSWORD,
         )
         .await?;
@@ -351,7 +382,7 @@ fn main() -> anyhow::Result<()> {
         .thread_name("loadgen")
         .build()?;
 
-    if args.login_burst > 0 {
+    if args.login_burst > 0 && !args.only_export {
         login_burst(&server_rt, &client_rt, args.login_burst)?;
     }
     if args.only_login_burst {
@@ -362,6 +393,7 @@ fn main() -> anyhow::Result<()> {
         storage: Storage::Dir(dir.0.clone()),
         demo: true,
         demo_users: args.users,
+        logins: profile_editor::cli::Logins::Max(MAX_SESSIONS),
         ..EmulatorConfig::default()
     };
     let listen: SocketAddr = "127.0.0.1:0".parse()?;
@@ -381,12 +413,25 @@ fn main() -> anyhow::Result<()> {
     );
     let base_url = emulator.base_url();
 
+    if args.only_export {
+        export_run(&client_rt, &emulator, args.export_rows)?;
+        server_rt.block_on(emulator.shutdown());
+        return Ok(());
+    }
+
     client_rt.block_on(async {
-        for &clients in &args.clients {
+        let duration = Duration::from_secs(args.duration_secs);
+        let runs = args.clients.iter().map(|&clients| (clients, Records::OwnRecord));
+        let same = (args.same_record > 0).then_some((args.same_record, Records::SameRecord));
+        for (clients, records) in runs.chain(same) {
             let (count, elapsed, latencies) =
-                update_run(&base_url, clients, Duration::from_secs(args.duration_secs)).await?;
+                update_run(&base_url, clients, duration, records).await?;
+            let whose = match records {
+                Records::OwnRecord => "each its own record",
+                Records::SameRecord => "all the SAME record",
+            };
             println!(
-                "PUT users/{{id}} with {clients:>2} client(s): {count} updates in {:.2} s = {:.0} updates/s, p50 {}, p99 {}, max {}",
+                "PUT users/{{id}} with {clients:>2} client(s), {whose}: {count} updates in {:.2} s = {:.0} updates/s, p50 {}, p99 {}, max {}",
                 elapsed.as_secs_f64(),
                 count as f64 / elapsed.as_secs_f64(),
                 ms(percentile(&latencies, 50.0)),
@@ -426,8 +471,149 @@ fn main() -> anyhow::Result<()> {
         }
         anyhow::Ok(())
     })?;
+    export_run(&client_rt, &emulator, args.export_rows)?;
     server_rt.block_on(emulator.shutdown());
     Ok(())
+}
+
+/// The columns the export writes: every column of the demo schema.
+const EXPORT_COLUMNS: [&str; 14] = [
+    "objectId",
+    "email",
+    "name",
+    "phoneNumber",
+    "address",
+    "age",
+    "birthday",
+    "newsletter",
+    "score",
+    "preferences",
+    "created",
+    "updated",
+    "ownerId",
+    "userStatus",
+];
+
+/// The app's CSV export of the whole Users table as the Admin sees it, through the app's client, into a
+/// temporary directory: rows/s and the process's peak memory (`VmHWM`, reset just before). Then where the
+/// time goes: the same pages fetched without writing, and one page's latency at the first and last offsets.
+fn export_run(
+    client_rt: &tokio::runtime::Runtime,
+    emulator: &RunningEmulator,
+    min_rows: u32,
+) -> anyhow::Result<()> {
+    use profile_editor::backendless::client::{Client, FindQuery, Password};
+    use profile_editor::backendless::endpoint::Endpoint;
+    use profile_editor::users_admin::{ExportControl, ExportFormat, UsersQuery, export};
+
+    if min_rows == 0 {
+        return Ok(());
+    }
+    let endpoint = Endpoint::parse(
+        &emulator.origin(),
+        Some(profile_editor::cli::DEMO_APP_ID),
+        Some(profile_editor::cli::DEMO_API_KEY),
+    )?;
+    let client = Client::new(endpoint);
+    let dir = TempDir(std::env::temp_dir().join(format!(
+        "profile-editor-loadgen-export-{}",
+        std::process::id()
+    )));
+    std::fs::create_dir_all(&dir.0)?;
+    let path = dir.0.join("users.csv");
+    let columns: Vec<String> = EXPORT_COLUMNS.map(String::from).to_vec();
+    let query = UsersQuery::new("email");
+    client_rt.block_on(async {
+        let token = client
+            .login("admin@example.com", &Password::new("admin-pass-1".into()))
+            .await?
+            .token;
+        let total = client.count_users(Some(&token), None).await?;
+        if total < u64::from(min_rows) {
+            println!("CSV export: skipped, {total} rows is fewer than --export-rows {min_rows}");
+            return anyhow::Ok(());
+        }
+        let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+        let before = memory_mib("VmRSS");
+        let control = ExportControl::default();
+        let started = Instant::now();
+        let summary = export(&client, &token, &query, &columns, ExportFormat::Csv, &path, &control)
+            .await
+            .map_err(|e| anyhow::anyhow!("export failed: {e}"))?;
+        let elapsed = started.elapsed();
+        let peak = memory_mib("VmHWM");
+        let bytes = std::fs::metadata(&path)?.len();
+        let show = |v: Option<f64>| v.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.0} MiB"));
+        println!(
+            "CSV export of {} rows x {} columns ({:.1} MB): {:.2} s = {:.0} rows/s; process RSS before {}, peak {}{} \
+             (target: 100,000 rows under 5 s, memory flat)",
+            summary.records,
+            columns.len(),
+            bytes as f64 / 1e6,
+            elapsed.as_secs_f64(),
+            summary.records as f64 / elapsed.as_secs_f64(),
+            show(before),
+            show(peak),
+            if reset { "" } else { " (peak not reset)" },
+        );
+        // Where the time goes: one page at the first and at the last offset, then every page without
+        // writing anything.
+        let pages = total.div_ceil(u64::from(profile_editor::users_admin::PAGE_SIZE)) as usize;
+        for page in [0, pages.saturating_sub(1)] {
+            let mut latencies = Vec::new();
+            for _ in 0..20 {
+                let sent = Instant::now();
+                client.find_user_rows(Some(&token), &query.find_query(page)).await?;
+                latencies.push(sent.elapsed());
+            }
+            latencies.sort_unstable();
+            println!(
+                "  by offset (the walk before): page {page} of {pages} alone: p50 {}",
+                ms(percentile(&latencies, 50.0))
+            );
+        }
+        // The export's own walk (by `created`): a page from a `created` near the end.
+        let near_end = client
+            .find_user_rows(
+                Some(&token),
+                &FindQuery {
+                    sort_by: vec!["created desc".into()],
+                    page_size: 100,
+                    ..FindQuery::default()
+                },
+            )
+            .await?
+            .last()
+            .and_then(|row| row.as_ref().ok()?.get("created")?.as_i64())
+            .context("a last page")?;
+        let seek = FindQuery {
+            where_clause: Some(format!("created >= {near_end}")),
+            sort_by: vec!["created asc".into(), "objectId asc".into()],
+            page_size: 100,
+            ..FindQuery::default()
+        };
+        let mut latencies = Vec::new();
+        for _ in 0..20 {
+            let sent = Instant::now();
+            client.find_user_rows(Some(&token), &seek).await?;
+            latencies.push(sent.elapsed());
+        }
+        latencies.sort_unstable();
+        println!(
+            "  the export's walk, a page from `created >= {near_end}` (the last 100 rows): p50 {}",
+            ms(percentile(&latencies, 50.0))
+        );
+        let started = Instant::now();
+        let mut rows = 0;
+        for page in 0..pages {
+            rows += client.find_user_rows(Some(&token), &query.find_query(page)).await?.len();
+        }
+        println!(
+            "  by offset (the walk before), {pages} pages fetched and parsed, nothing written: {rows} rows in {:.2} s",
+            started.elapsed().as_secs_f64()
+        );
+        anyhow::Ok(())
+    })
 }
 
 fn num_cpus() -> usize {

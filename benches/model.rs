@@ -1,10 +1,14 @@
 //! Benchmarks of the pure model: diff and update-body encoding for a 1,000-property record
-//! (target: under 100 µs). Run with `cargo bench --bench model`.
+//! (target: under 100 µs), and the whole CPU side of a save as the app does it (`save/…`): the session's
+//! changeset (a clone of the record, every edited buffer parsed, the diff), the body, and parsing the two
+//! answers a checked save reads (the re-read record and the updated record). Run with
+//! `cargo bench --bench model`.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use profile_editor::model::{Schema, UserRecord, diff};
+use profile_editor::profile::session::EditSession;
 use serde_json::{Value, json};
 
 #[path = "common/mod.rs"]
@@ -111,6 +115,42 @@ fn model(c: &mut Criterion) {
     c.bench_function("body/995 changed properties", |b| {
         b.iter(|| black_box(&all).to_body_bytes())
     });
+
+    // The save as the app runs it, from the edit buffers to the parsed answers.
+    for (label, edited) in [("one change", &one_change), ("all changed", &every_change)] {
+        let mut session = EditSession::new(schema.clone(), original.clone());
+        let edits: Vec<(String, Value)> = edited
+            .names()
+            .filter(|name| edited.get(name) != original.get(name))
+            .map(|name| {
+                (
+                    name.to_owned(),
+                    edited.get(name).cloned().unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(session.import_values(&edits).len(), edits.len());
+        let expected = diff(&original, edited, &schema);
+        assert!(session.changeset().ok() == Some(expected), "{label}");
+        // What the server answers: the re-read record, then the updated one.
+        let reread = serde_json::to_vec(&original.to_json()).unwrap_or_default();
+        let saved = serde_json::to_vec(&edited.to_json()).unwrap_or_default();
+        c.bench_function(&format!("save/1000 properties, {label}"), |b| {
+            b.iter(|| {
+                let changes = black_box(&session).changeset().ok()?;
+                let body = changes.to_body_bytes();
+                let current = parse_record(black_box(&reread))?;
+                let updated = parse_record(black_box(&saved))?;
+                Some((body, current, updated))
+            })
+        });
+    }
+}
+
+/// A record from an answer's bytes, as the client reads one.
+fn parse_record(bytes: &[u8]) -> Option<UserRecord> {
+    let map: serde_json::Map<String, Value> = serde_json::from_slice(bytes).ok()?;
+    UserRecord::from_json(map).ok()
 }
 
 criterion_group!(benches, model);

@@ -12,6 +12,17 @@ pub const DEMO_API_KEY: &str = "D3A0C0DE-0000-4000-8000-000000000002";
 /// The demo CloudCode (server) key of the Local demo and of `serve` by default.
 pub const DEMO_CLOUDCODE_KEY: &str = "D3A0C0DE-0000-4000-8000-000000000003";
 
+/// The commit the binary was built from (12 hex digits, or "unknown"; see `build.rs`).
+pub const COMMIT: &str = env!("PROFILE_EDITOR_COMMIT");
+
+/// What `--version` prints after the name and the About window shows: `0.1.0 (commit 1f41eb0c2a3b)`.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("PROFILE_EDITOR_COMMIT"),
+    ")"
+);
+
 /// The OS directories of the app (config, data); `serve --data` defaults to `emulator/` in the data dir.
 pub fn project_dirs() -> Option<directories::ProjectDirs> {
     directories::ProjectDirs::from("dev", "profile-editor", "Profile Editor")
@@ -19,7 +30,7 @@ pub fn project_dirs() -> Option<directories::ProjectDirs> {
 
 /// `profile-editor`: edit your Backendless user profile.
 #[derive(Debug, Parser)]
-#[command(name = "profile-editor", version, about)]
+#[command(name = "profile-editor", version = VERSION, about)]
 pub struct Cli {
     /// What to run; the desktop app when omitted.
     #[command(subcommand)]
@@ -172,6 +183,22 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn version_names_the_package_version_and_the_commit() {
+        let rendered = Cli::command().render_version();
+        assert_eq!(
+            rendered.trim(),
+            format!(
+                "profile-editor {} (commit {COMMIT})",
+                env!("CARGO_PKG_VERSION")
+            )
+        );
+        assert!(
+            COMMIT == "unknown" || COMMIT.chars().all(|c| c.is_ascii_hexdigit()),
+            "{COMMIT}"
+        );
     }
 
     #[test]

@@ -34,6 +34,9 @@ pub struct Profile {
     pub schema: Schema,
     /// The user's record.
     pub record: UserRecord,
+    /// The user's roles (`users/userroles`), asked for at the same time as the schema; they decide whether the
+    /// Users view is offered, and an error here only means it is not.
+    pub roles: Result<Vec<String>, ApiError>,
 }
 
 /// Why a command that needed a connection did not reach the server, or what the server said.
@@ -121,6 +124,17 @@ pub enum WorkerCommand {
         /// The session to end.
         session: Session,
     },
+    /// Something the user's account flows need (sign up, forgot password, change password).
+    Account {
+        /// Answered by `Account`.
+        id: RequestId,
+        /// Where to send it.
+        connection: Connection,
+        /// The connection's CloudCode key, if one is set (for `verifypassowrd`). Secret: never logged.
+        cloudcode_key: Option<String>,
+        /// What to do.
+        request: AccountRequest,
+    },
     /// Something the admin's Users browser needs (roles, count, a page, an export, the save dialog).
     Users {
         /// Answered by `Users`.
@@ -142,6 +156,7 @@ impl WorkerCommand {
             | Self::Save { id, .. }
             | Self::Reload { id, .. }
             | Self::Logout { id, .. }
+            | Self::Account { id, .. }
             | Self::Users { id, .. } => *id,
         }
     }
@@ -155,6 +170,7 @@ impl WorkerCommand {
             Self::Save { .. } => "Save",
             Self::Reload { .. } => "Reload",
             Self::Logout { .. } => "Logout",
+            Self::Account { .. } => "Account",
             Self::Users { .. } => "Users",
         }
     }
@@ -252,6 +268,13 @@ pub enum WorkerEvent {
         /// Set when the server's logout call failed (the token is forgotten locally anyway).
         failure: Option<Failure>,
     },
+    /// The answer to an `Account` command (a sign-up that succeeded answers `LoggedIn` instead).
+    Account {
+        /// The `Account` command answered.
+        id: RequestId,
+        /// What came back.
+        answer: AccountAnswer,
+    },
     /// The answer to a `Users` command.
     Users {
         /// The `Users` command answered.
@@ -259,6 +282,110 @@ pub enum WorkerEvent {
         /// What came back.
         answer: crate::app::users::UsersAnswer,
     },
+}
+
+/// What the account flows ask of the worker. Its `Debug` names the variant only: payloads hold passwords.
+pub enum AccountRequest {
+    /// Describe `Users` without a session (`users/userclassprops`), for the sign-up form.
+    SignUpForm,
+    /// `POST users/register` with `fields` and `password`, then log in as the new user (answered `LoggedIn`).
+    SignUp {
+        /// The identity and the other properties typed, as JSON values (no password).
+        fields: serde_json::Map<String, serde_json::Value>,
+        /// The identity typed, for the login after the sign-up.
+        identity: String,
+        /// The new password (never logged, never stored; zeroed when dropped).
+        password: Password,
+        /// Keep the new session for the next start (the login form's "Remember me").
+        remember: bool,
+    },
+    /// `GET users/restorepassword/{identity}`.
+    RestorePassword {
+        /// The identity as typed, trimmed.
+        identity: String,
+    },
+    /// Check `current` (with the CloudCode key through `verifypassowrd`, else by logging in again), then send
+    /// `new` with `PUT users/{objectId}`.
+    ChangePassword {
+        /// Whose password.
+        session: Session,
+        /// The password now.
+        current: Password,
+        /// The password to set.
+        new: Password,
+    },
+}
+
+impl AccountRequest {
+    /// The variant's name, for logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::SignUpForm => "SignUpForm",
+            Self::SignUp { .. } => "SignUp",
+            Self::RestorePassword { .. } => "RestorePassword",
+            Self::ChangePassword { .. } => "ChangePassword",
+        }
+    }
+}
+
+impl std::fmt::Debug for AccountRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What the worker answers to an [`AccountRequest`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum AccountAnswer {
+    /// The `Users` schema for the sign-up form (or why it could not be read), and whether the server takes
+    /// sign-ups (asked with an empty `users/register`, which creates nothing: 3009 means it does not).
+    SignUpForm {
+        /// The described schema.
+        schema: Result<Schema, Failure>,
+        /// `false` when the server answered that registration is disabled.
+        registration_open: bool,
+    },
+    /// The sign-up failed; no account was created.
+    SignUpFailed(Failure),
+    /// The account was created, but the login that followed failed (the user logs in by hand).
+    SignedUpLoginFailed {
+        /// The new account's identity, to fill the login form.
+        identity: String,
+        /// Why the login failed.
+        failure: Failure,
+    },
+    /// The server accepted the restore-password request.
+    RestoreSent {
+        /// The identity asked for.
+        identity: String,
+        /// Where the Local demo's outbox can be read (`http://127.0.0.1:PORT/_emulator/outbox`), if it is
+        /// the app's own emulator; `None` for a real server (the mail went out).
+        outbox: Option<String>,
+    },
+    /// The restore-password request failed.
+    RestoreFailed(Failure),
+    /// The password was changed. `session` is the new session when the current password was checked by
+    /// logging in again (the old token then no longer works).
+    PasswordChanged {
+        /// The session to carry on with, if it changed.
+        session: Option<Session>,
+    },
+    /// The password was not changed.
+    PasswordChangeFailed {
+        /// Why.
+        failure: PasswordChangeFailure,
+        /// The session to carry on with, if checking the current password opened a new one.
+        session: Option<Session>,
+    },
+}
+
+/// Why a password change did not happen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PasswordChangeFailure {
+    /// The current password is not right.
+    WrongCurrent,
+    /// The server (or the connection) refused.
+    Failed(Failure),
 }
 
 /// The worker's sending end of the event channel: every send also asks egui to repaint, so the UI
@@ -308,6 +435,35 @@ mod tests {
             },
         };
         assert!(!format!("{logout:?}").contains("SECRET-TOKEN"));
+        let session = Session {
+            connection: Connection::LocalDemo,
+            user_token: UserToken::new("SECRET-TOKEN".to_owned()),
+            object_id: "U1".to_owned(),
+            identity: "alice@example.com".to_owned(),
+        };
+        for request in [
+            AccountRequest::ChangePassword {
+                session,
+                current: Password::new("hunter2".to_owned()),
+                new: Password::new("hunter3".to_owned()),
+            },
+            AccountRequest::SignUp {
+                fields: serde_json::Map::new(),
+                identity: "a@b.c".to_owned(),
+                password: Password::new("hunter2".to_owned()),
+                remember: false,
+            },
+        ] {
+            assert!(!format!("{request:?}").contains("hunter"));
+            let command = WorkerCommand::Account {
+                id: RequestId(9),
+                connection: Connection::LocalDemo,
+                cloudcode_key: Some("CC-SECRET".to_owned()),
+                request,
+            };
+            let shown = format!("{command:?}");
+            assert_eq!(shown, "Account(9)");
+        }
         let event = WorkerEvent::LoggedOut {
             id: RequestId(8),
             failure: None,

@@ -8,9 +8,19 @@
 //! - [`settings`]: connections and the remembered session on disk.
 //! - [`users`]: the requests and answers of the admin's Users browser.
 //! - [`drafts`]: the open editor's pending edits kept on disk, debounced.
+//! - [`history`]: the change journal on disk (`history.jsonl`), appended by the worker.
+//! - [`record_editor`]: an admin editing another user's record (opened from the Users inspector).
+//! - [`about`]: the About window's state, folders, diagnostics.
+//! - [`launch`]: what the app prints when its window cannot open or it already runs.
 
+pub mod about;
+mod account;
 pub mod drafts;
+pub mod history;
+mod history_window;
+pub mod launch;
 pub mod messages;
+pub mod record_editor;
 pub mod settings;
 pub mod state;
 pub mod users;
@@ -32,6 +42,11 @@ use messages::WorkerEvent;
 use settings::{Connection, ConnectionKind, RememberedSession, Settings};
 use state::{AppState, Effect, LocalServer, Screen};
 use worker::{WorkerDirs, WorkerHandle};
+
+/// The top bar's menu of rarely used actions (Change password…, About).
+pub const MORE_MENU: &str = "More";
+/// The About item in [`MORE_MENU`].
+pub const ABOUT_BUTTON: &str = "About";
 
 /// How to build an [`App`]: the connection flags and the directories it may write to. Tests pass temp dirs.
 #[derive(Debug, Clone)]
@@ -102,6 +117,19 @@ pub struct App {
     close_allowed: bool,
     /// To send viewport commands (closing the window) outside of a frame's `ui`.
     egui_ctx: egui::Context,
+    /// Sign up, forgot password (login screen) and the change-password dialog (`ui::account`).
+    account: crate::ui::account::AccountViews,
+    /// Where the Local demo's store and the drafts live (shown in About).
+    data_dir: PathBuf,
+    /// The About window, while it is open.
+    about: Option<about::AboutWindow>,
+    /// The History window (the change journal), while it is open.
+    history: Option<crate::ui::history::HistoryWindow>,
+    /// Another user's record an admin opened for editing from the Users view (shown in its place).
+    record_editor: Option<record_editor::RecordEditor>,
+    /// "Edit record" was clicked: the record is being read again (the table's copy may be old); the
+    /// inspector's copy is opened if the read fails.
+    record_opening: Option<(messages::RequestId, crate::model::record::UserRecord)>,
 }
 
 /// When `run` was called; the launch time is measured from here (unset in tests).
@@ -142,18 +170,26 @@ impl App {
             after_save: None,
             close_allowed: false,
             egui_ctx: ctx.clone(),
+            account: crate::ui::account::AccountViews::default(),
+            data_dir: options.data_dir.clone(),
+            about: None,
+            history: None,
+            record_editor: None,
+            record_opening: None,
         };
         let effects = app.state.begin_start(&app.settings.selected(), remembered);
         app.run_effects(effects);
         Ok(app)
     }
 
-    /// The state machine; read by tests.
+    /// The state machine; read by tests (`test-hooks` feature only).
+    #[cfg(feature = "test-hooks")]
     pub fn state(&self) -> &AppState {
         &self.state
     }
 
-    /// The editor, when one is open; read by tests.
+    /// The editor, when one is open; read by tests (`test-hooks` feature only).
+    #[cfg(feature = "test-hooks")]
     pub fn editor(&self) -> Option<&EditorView> {
         self.editor.as_ref()
     }
@@ -169,8 +205,12 @@ impl App {
             match effect {
                 Effect::Send(command) => self.worker.send(command),
                 Effect::OpenEditor { profile, identity } => {
+                    self.close_record_editor();
                     self.remember_identity_name(&profile.schema);
                     self.users = users::UsersScreen::new(profile.schema.clone());
+                    if let Some(session) = self.state.session() {
+                        self.users.set_own_object_id(session.object_id.clone());
+                    }
                     if let Some(old) = &self.editor {
                         self.drafts.closing(old);
                     }
@@ -183,9 +223,12 @@ impl App {
                         );
                     }
                     self.editor = Some(editor);
-                    self.send_users_request(users::UsersRequest::Roles);
+                    // The worker read the roles together with the schema.
+                    self.users.answer(users::UsersAnswer::Roles(profile.roles));
                 }
                 Effect::CloseEditor => {
+                    self.close_record_editor();
+                    self.account.reset_for_session();
                     if let Some(old) = &self.editor {
                         self.drafts.closing(old);
                     }
@@ -234,6 +277,7 @@ impl App {
                 }
                 Effect::FillIdentity(identity) => self.login.identity = identity,
                 Effect::ClearPassword => self.login.clear_password(),
+                Effect::Account(id, answer) => self.account_answer(id, answer),
             }
         }
     }
@@ -252,10 +296,11 @@ impl App {
     }
 
     /// Hands a Users-browser request to the worker with the session's token.
-    fn send_users_request(&mut self, request: users::UsersRequest) {
+    fn send_users_request(&mut self, mut request: users::UsersRequest) {
         let Some(session) = self.state.session().cloned() else {
             return;
         };
+        request.attach_cloudcode_key(users::cloudcode_key_for(&self.settings));
         let id = self.state.next_request_id();
         self.worker.send(messages::WorkerCommand::Users {
             id,
@@ -264,9 +309,113 @@ impl App {
         });
     }
 
+    /// Another user's record, open for editing in place of the Users browser.
+    fn record_editor_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(editor) = &mut self.record_editor else {
+            return;
+        };
+        let outcome = editor.ui(ui);
+        self.record_outcome(outcome);
+    }
+
+    /// Carries out what the record editor asked for.
+    fn record_outcome(&mut self, outcome: Option<record_editor::RecordOutcome>) {
+        match outcome {
+            Some(record_editor::RecordOutcome::Save {
+                object_id,
+                base_updated,
+                changes,
+            }) => {
+                let Some(session) = self.state.session().cloned() else {
+                    return;
+                };
+                let id = self.state.next_request_id();
+                if let Some(editor) = &mut self.record_editor {
+                    editor.save_sent(id);
+                }
+                // The same checked save as one's own profile, for the record's objectId, with the
+                // admin's token (the server allows it to the Admin role only: 3029 otherwise).
+                self.worker.send(messages::WorkerCommand::Save {
+                    id,
+                    session,
+                    object_id,
+                    base_updated,
+                    changes,
+                });
+            }
+            Some(record_editor::RecordOutcome::Reload) => {
+                let copy = self
+                    .record_editor
+                    .as_ref()
+                    .map(|editor| editor.editor().session().original().clone());
+                if let Some(copy) = copy {
+                    self.read_record_then_edit(copy);
+                }
+            }
+            Some(record_editor::RecordOutcome::Closed) => {
+                self.record_editor = None;
+                // The table and the inspector show the record as saved.
+                self.users.refresh();
+            }
+            None => {}
+        }
+    }
+
+    /// Opens `record` (chosen in the Users inspector) in the typed editor, with its own draft.
+    fn open_record_editor(&mut self, record: crate::model::record::UserRecord) {
+        self.close_record_editor();
+        let (Some(session), Some(own)) = (self.state.session(), &self.editor) else {
+            return;
+        };
+        self.record_editor = Some(record_editor::RecordEditor::open(
+            own.session().schema().clone(),
+            record,
+            self.data_dir.clone(),
+            &session.connection.key(),
+            &session.identity,
+        ));
+    }
+
+    /// Reads `record` again (the table's copy may be old: the editor's base must be the server's record of
+    /// now), then opens it in the record editor; `record` itself is opened if the read fails.
+    fn read_record_then_edit(&mut self, record: crate::model::record::UserRecord) {
+        let Some(session) = self.state.session().cloned() else {
+            return;
+        };
+        let id = self.state.next_request_id();
+        let object_id = record.object_id().to_owned();
+        self.record_opening = Some((id, record));
+        self.worker.send(messages::WorkerCommand::Users {
+            id,
+            session,
+            request: users::UsersRequest::Record { object_id },
+        });
+    }
+
+    /// Closes the record editor, if open, keeping its draft.
+    fn close_record_editor(&mut self) {
+        if let Some(mut editor) = self.record_editor.take() {
+            editor.closing();
+        }
+    }
+
+    /// The record editor, when one is open; read by tests (`test-hooks` feature only).
+    #[cfg(feature = "test-hooks")]
+    pub fn record_editor(&self) -> Option<&record_editor::RecordEditor> {
+        self.record_editor.as_ref()
+    }
+
     /// The admin's Users browser, in place of the editor.
     fn users_ui(&mut self, ui: &mut egui::Ui) {
-        match self.users.ui(ui, &self.settings.users_columns) {
+        if self.record_editor.is_some() {
+            self.record_editor_ui(ui);
+            return;
+        }
+        let outcome = self.users.ui(ui, &self.settings.users_columns);
+        if let Some(record) = self.users.take_edit_request() {
+            self.read_record_then_edit(record);
+        }
+        match outcome {
             Some(users::UsersOutcome::Send(request)) => self.send_users_request(request),
             Some(users::UsersOutcome::Columns(columns)) => {
                 self.settings.users_columns = columns;
@@ -276,7 +425,8 @@ impl App {
         }
     }
 
-    /// The Users browser, read by tests.
+    /// The Users browser, read by tests (`test-hooks` feature only).
+    #[cfg(feature = "test-hooks")]
     pub fn users(&self) -> &users::UsersScreen {
         &self.users
     }
@@ -320,6 +470,8 @@ impl App {
         let identity = self.state.session().map(|session| session.identity.clone());
         let mut theme_choice = None;
         let mut logout = false;
+        let mut about = false;
+        let mut history = false;
         egui::containers::Sides::new()
             .shrink_left()
             .truncate()
@@ -337,6 +489,35 @@ impl App {
                     }
                 },
                 |ui| {
+                    // One menu for the rarely used actions keeps the bar within 800 px.
+                    let logged_in = identity.is_some();
+                    let mut change_password = false;
+                    ui.menu_button(MORE_MENU, |ui| {
+                        if logged_in {
+                            change_password = ui
+                                .button(crate::ui::account::CHANGE_PASSWORD_BUTTON)
+                                .on_hover_text(
+                                    "Set a new password (your current one is checked first)",
+                                )
+                                .clicked();
+                        }
+                        about = ui
+                            .button(ABOUT_BUTTON)
+                            .on_hover_text("Version, folders and diagnostics")
+                            .clicked();
+                        if logged_in {
+                            history = ui
+                                .button(crate::ui::history::HISTORY_TITLE)
+                                .on_hover_text("Every change this app made to a record")
+                                .clicked();
+                        }
+                    })
+                    .response
+                    .on_hover_text("Change password, About");
+                    if change_password {
+                        self.account.open_change_password();
+                    }
+                    ui.separator();
                     theme_choice = theme::theme_switch_ui(ui, self.settings.theme);
                     ui.separator();
                     if let Some(identity) = identity {
@@ -354,6 +535,12 @@ impl App {
         }
         if logout {
             self.request(Confirm::Logout);
+        }
+        if about {
+            self.open_about();
+        }
+        if history {
+            self.open_history();
         }
     }
 
@@ -401,7 +588,7 @@ impl App {
                         .inner_margin(12.0)
                         .show(ui, |ui| {
                             ui.set_width(ui.available_width());
-                            self.login_form_ui(ui);
+                            self.account_card_ui(ui);
                         });
                 });
             });
@@ -468,6 +655,7 @@ impl App {
             Some(action @ EditorAction::Save { .. }) => self.send_save(Some(action)),
             Some(EditorAction::Reload) => self.request(Confirm::Reload),
             Some(EditorAction::Logout) => self.request(Confirm::Logout),
+            Some(EditorAction::ChangePassword) => self.account.open_change_password(),
             None => {}
         }
     }
@@ -477,7 +665,10 @@ impl App {
     fn session_view_ui(&mut self, ui: &mut egui::Ui, active: bool) {
         match (self.users.is_showing_users(), active) {
             (true, true) => self.users_ui(ui),
-            (true, false) => self.users.inactive_ui(ui),
+            (true, false) => match &mut self.record_editor {
+                Some(editor) => editor.inactive_ui(ui),
+                None => self.users.inactive_ui(ui),
+            },
             (false, true) => self.editor_ui(ui),
             (false, false) => {
                 if let Some(editor) = &mut self.editor {
@@ -658,6 +849,37 @@ impl eframe::App for App {
 
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         while let Ok(event) = self.events.try_recv() {
+            // The answer to the record editor's save goes to it, not to the own-profile editor.
+            if let messages::WorkerEvent::Users {
+                id,
+                answer: users::UsersAnswer::Record { result, .. },
+            } = &event
+                && let Some((_, copy)) = self.record_opening.take_if(|(asked, _)| asked == id)
+            {
+                let record = match result {
+                    Ok(record) => record.clone(),
+                    Err(error) => {
+                        tracing::warn!("cannot read the record again before editing: {error}");
+                        copy
+                    }
+                };
+                self.open_record_editor(record);
+                continue;
+            }
+            if let Some(editor) = &mut self.record_editor
+                && editor.awaits(&event)
+            {
+                let ended = match &event {
+                    messages::WorkerEvent::SaveFailed { error, .. } => {
+                        self.state.request_failed(error)
+                    }
+                    _ => Vec::new(),
+                };
+                let outcome = editor.answer(event);
+                self.record_outcome(outcome);
+                self.run_effects(ended);
+                continue;
+            }
             let effects = self.state.apply(event);
             self.run_effects(effects);
         }
@@ -669,6 +891,10 @@ impl eframe::App for App {
             }
         }
         if ctx.input(|input| input.viewport().close_requested()) && !self.close_allowed {
+            // Another user's record being edited keeps its edits in its draft.
+            if let Some(editor) = &mut self.record_editor {
+                editor.flush_draft();
+            }
             let pending = self
                 .editor
                 .as_ref()
@@ -682,7 +908,7 @@ impl eframe::App for App {
         }
     }
 
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
         let screen = self.state.screen();
         if screen == Screen::Login && self.last_screen != Screen::Login {
             self.login.refocus();
@@ -699,6 +925,13 @@ impl eframe::App for App {
             Screen::Editor => self.session_view_ui(ui, true),
         });
         self.confirm_ui(ui);
+        if self.state.screen() == Screen::Editor {
+            self.change_password_window_ui(ui.ctx());
+        }
+        self.about_window_ui(ui.ctx(), frame.gl().is_some());
+        if self.state.screen() == Screen::Editor {
+            self.history_window_ui(ui.ctx());
+        }
         if !self.shown_ready && self.state.screen() != Screen::Starting {
             self.shown_ready = true;
             if let Some(launched_at) = LAUNCHED_AT.get() {
@@ -713,21 +946,36 @@ impl eframe::App for App {
     }
 }
 
-/// The app id given to the window system; eframe also names its storage folder after it.
+/// The name eframe gives its storage folder (the window state `app.ron`); the window system gets
+/// [`launch::WINDOW_APP_ID`].
 const APP_ID: &str = "profile-editor";
 
-/// Runs the desktop app until its window closes.
+/// Runs the desktop app until its window closes. Logs to stderr and the log file; when another app already
+/// runs on the same data folder, asks it to bring its window forward and returns instead of starting a
+/// second Local demo server on the same store.
 pub fn run(connection: ConnectionArgs) -> anyhow::Result<()> {
     LAUNCHED_AT.get_or_init(std::time::Instant::now);
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .try_init()
-        .ok();
+    crate::logging::init(crate::logging::default_log_dir().as_deref());
+    tracing::info!("Profile Editor {} starting", crate::cli::VERSION);
     let options = AppOptions::from_os_dirs(connection)?;
+    let instance = match crate::single_instance::acquire(&options.data_dir) {
+        Ok(crate::single_instance::Launch::First(guard)) => Some(guard),
+        Ok(crate::single_instance::Launch::AlreadyRunning(raise)) => {
+            let (line, done) = raise.message();
+            if done {
+                eprintln!("profile-editor: {line}");
+                return Ok(());
+            }
+            anyhow::bail!("{line}");
+        }
+        Err(error) => {
+            tracing::warn!(
+                "cannot tell whether the app already runs: {error} ({})",
+                options.data_dir.display()
+            );
+            None
+        }
+    };
     // eframe's window state file (`app.ron`), where eframe puts it, made owner-only before eframe writes
     // it; if that cannot be done, the window state is not kept at all.
     let window_state = eframe::storage_dir(APP_ID)
@@ -747,16 +995,37 @@ pub fn run(connection: ConnectionArgs) -> anyhow::Result<()> {
         persistence_path: window_state,
         viewport: egui::ViewportBuilder::default()
             .with_title(theme::APP_NAME)
-            .with_app_id(APP_ID)
+            .with_app_id(launch::WINDOW_APP_ID)
             .with_inner_size([960.0, 720.0])
             .with_min_inner_size([560.0, 420.0])
             .with_icon(Arc::new(theme::icon_data())),
         ..Default::default()
     };
-    eframe::run_native(
-        "profile-editor",
+    // Held (locked, answering) until the window has closed: the creator only borrows it.
+    let instance = instance.as_ref();
+    let result = eframe::run_native(
+        APP_ID,
         native_options,
-        Box::new(move |cc| Ok(Box::new(App::new(cc, options)?))),
-    )
-    .map_err(|error| anyhow::anyhow!("cannot open the window: {error}"))
+        Box::new(move |cc| {
+            if let Some(instance) = instance {
+                let ctx = cc.egui_ctx.clone();
+                instance.on_raise(move || {
+                    ctx.send_viewport_cmd(egui::ViewportCommand::Minimized(false));
+                    ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
+                    ctx.send_viewport_cmd(egui::ViewportCommand::RequestUserAttention(
+                        egui::UserAttentionType::Informational,
+                    ));
+                    ctx.request_repaint();
+                });
+            }
+            Ok(Box::new(App::new(cc, options)?))
+        }),
+    );
+    result.map_err(|error| {
+        let display = launch::DisplayEnv::from_env();
+        let failure = launch::WindowFailure::classify(&error, &display);
+        // In the log file; stderr gets the one line `main` prints.
+        tracing::info!("the window did not open: {error}");
+        anyhow::anyhow!("{}", failure.message(&display))
+    })
 }

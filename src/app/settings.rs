@@ -251,9 +251,9 @@ impl Settings {
             },
         };
         let keys = serde_json::to_vec_pretty(&keys).map_err(io::Error::other)?;
-        write_private(&dir.join(KEYS_FILE), &keys)?;
+        crate::private_file::write(&dir.join(KEYS_FILE), &keys)?;
         let json = serde_json::to_vec_pretty(self).map_err(io::Error::other)?;
-        write_private(&dir.join(SETTINGS_FILE), &json)
+        crate::private_file::write(&dir.join(SETTINGS_FILE), &json)
     }
 
     /// Selects the connection named on the command line (CONTRACT.md §2), if any.
@@ -290,6 +290,19 @@ impl Settings {
             keep_cloudcode(&mut keys, &self.custom.keys);
             self.custom = CustomServer { server, keys };
         }
+    }
+
+    /// The CloudCode key of the selected connection, if one is set: the Local demo's is the demo key (the app
+    /// runs that server itself); a remote connection's is what the user entered. Secret: never logged.
+    pub fn cloudcode_key(&self) -> Option<String> {
+        let key = match self.connection {
+            ConnectionKind::LocalDemo => crate::cli::DEMO_CLOUDCODE_KEY,
+            ConnectionKind::CloudUs => &self.cloud_us.cloudcode_key,
+            ConnectionKind::CloudEu => &self.cloud_eu.cloudcode_key,
+            ConnectionKind::Custom => &self.custom.keys.cloudcode_key,
+        };
+        let key = key.trim();
+        (!key.is_empty()).then(|| key.to_owned())
     }
 
     /// The selected connection, resolved.
@@ -344,7 +357,7 @@ impl RememberedSession {
     /// Writes the session into `dir` as a file only its owner can read (0600).
     pub fn save(&self, dir: &Path) -> io::Result<()> {
         let json = serde_json::to_vec_pretty(self).map_err(io::Error::other)?;
-        write_private(&session_path(dir), &json)
+        crate::private_file::write(&session_path(dir), &json)
     }
 
     /// Deletes the remembered session in `dir`; a missing file is not an error.
@@ -371,7 +384,7 @@ pub fn prepare_private_file(path: &Path) -> io::Result<()> {
     let dir = path
         .parent()
         .ok_or_else(|| io::Error::other("the file has no parent directory"))?;
-    create_private_dir(dir)?;
+    crate::private_file::create_dir(dir)?;
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -393,18 +406,6 @@ pub fn prepare_private_file(path: &Path) -> io::Result<()> {
     }
 }
 
-/// Creates `dir` and its missing parents, owner-only (0700) on Unix. An existing folder is left as it is.
-fn create_private_dir(dir: &Path) -> io::Result<()> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt as _;
-        builder.mode(0o700);
-    }
-    builder.create(dir)
-}
-
 /// Reads a JSON file. `None` when it is missing; an unreadable or malformed one is logged and also gives
 /// `None`, because a broken settings file must not keep the app from starting.
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Option<T> {
@@ -420,34 +421,6 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Option<T> {
             None
         }
     }
-}
-
-/// Writes `bytes` to `path` through a temporary file that is created owner-only (0600) and then renamed over
-/// the target, so the content is never readable by others, not even for a moment, and never half-written.
-fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| io::Error::other("the file has no parent directory"))?;
-    create_private_dir(dir)?;
-    let tmp = path.with_extension("tmp");
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    let mut file = options.open(&tmp)?;
-    // A leftover temporary file from a crash keeps its old mode; make sure it is owner-only.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        file.set_permissions(fs::Permissions::from_mode(0o600))?;
-    }
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    drop(file);
-    fs::rename(&tmp, path)
 }
 
 #[cfg(test)]
@@ -579,6 +552,21 @@ mod tests {
         let loaded = Settings::load(dir.path());
         assert_eq!(loaded.custom.keys.api_key, "SECRET-KEY");
         assert_eq!(loaded.cloud_eu.api_key, "EU-KEY");
+    }
+
+    #[test]
+    fn the_selected_connections_cloudcode_key_is_offered() {
+        let mut settings = Settings::default();
+        assert_eq!(
+            settings.cloudcode_key().as_deref(),
+            Some(crate::cli::DEMO_CLOUDCODE_KEY)
+        );
+        settings.connection = ConnectionKind::Custom;
+        assert_eq!(settings.cloudcode_key(), None);
+        settings.custom.keys.cloudcode_key = " CC ".to_owned();
+        assert_eq!(settings.cloudcode_key().as_deref(), Some("CC"));
+        settings.connection = ConnectionKind::CloudEu;
+        assert_eq!(settings.cloudcode_key(), None);
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //!
 //! Both return `Effect`s, which `App` carries out on the views (editor, login form) and the worker.
 
-use crate::app::messages::{Failure, Profile, RequestId, Session, WorkerCommand, WorkerEvent};
+use crate::app::messages::{
+    AccountAnswer, AccountRequest, Failure, Profile, RequestId, Session, WorkerCommand, WorkerEvent,
+};
 use crate::app::settings::{Connection, RememberedSession};
 use crate::backendless::client::Password;
 use crate::backendless::error::ApiError;
@@ -71,6 +73,8 @@ pub enum Effect {
     FillIdentity(String),
     /// The password in the login form has been used successfully; forget it.
     ClearPassword,
+    /// Hand this answer to the account views (sign up, forgot password, change password).
+    Account(RequestId, AccountAnswer),
 }
 
 /// The one slot per kind of request; an answer whose id is not in its slot is stale and ignored.
@@ -289,6 +293,44 @@ impl AppState {
         })]
     }
 
+    /// An account flow asked for `request` (see [`AccountRequest`]); returns its id, to tell its answer apart.
+    /// A sign-up counts as a login in flight (it ends in one). A password change is for the current session.
+    pub fn begin_account(
+        &mut self,
+        connection: &Connection,
+        cloudcode_key: Option<String>,
+        request: AccountRequest,
+    ) -> (RequestId, Vec<Effect>) {
+        let id = self.next_id();
+        if matches!(request, AccountRequest::SignUp { .. }) {
+            if self.is_logging_in() || !self.is_ready(connection) {
+                return (id, Vec::new());
+            }
+            self.pending.login = Some(id);
+            self.login_error = None;
+        }
+        let command = WorkerCommand::Account {
+            id,
+            connection: connection.clone(),
+            cloudcode_key,
+            request,
+        };
+        (id, vec![Effect::Send(command)])
+    }
+
+    /// The session the app carries on with after the current password was checked by logging in again: the
+    /// old token no longer works, so answers to requests sent with it cannot end this session.
+    fn session_renewed(&mut self, fresh: Session) {
+        let same = self
+            .session
+            .as_ref()
+            .is_some_and(|s| s.object_id == fresh.object_id && s.connection == fresh.connection);
+        if same {
+            self.session = Some(fresh);
+            self.session_since = self.last_id;
+        }
+    }
+
     /// The editor asked to save `changes` of `object_id`, made against the record whose `updated` was
     /// `base_updated` (the worker re-reads it first and reports a conflict instead of overwriting).
     pub fn begin_save(
@@ -366,6 +408,29 @@ impl AppState {
                     _ => Vec::new(),
                 };
                 effects.insert(0, Effect::Users(answer));
+                effects
+            }
+            WorkerEvent::Account { id, answer } => {
+                let mut effects = Vec::new();
+                match &answer {
+                    AccountAnswer::SignUpFailed(_) | AccountAnswer::SignedUpLoginFailed { .. }
+                        if self.pending.login == Some(id) =>
+                    {
+                        self.pending.login = None;
+                        if let AccountAnswer::SignedUpLoginFailed { identity, .. } = &answer {
+                            effects.push(Effect::FillIdentity(identity.clone()));
+                        }
+                    }
+                    AccountAnswer::PasswordChanged {
+                        session: Some(fresh),
+                    }
+                    | AccountAnswer::PasswordChangeFailed {
+                        session: Some(fresh),
+                        ..
+                    } => self.session_renewed(fresh.clone()),
+                    _ => {}
+                }
+                effects.insert(0, Effect::Account(id, answer));
                 effects
             }
             WorkerEvent::LocalDemoStarted { id, origin } => {
@@ -571,6 +636,16 @@ impl AppState {
         effects
     }
 
+    /// A request the app made for another view (the admin's record editor's save) failed with `error`: when
+    /// that says the session ended, the login form opens over the kept view as for the editor's own save.
+    pub fn request_failed(&mut self, error: &ApiError) -> Vec<Effect> {
+        if error.is_session_ending() {
+            self.session_ended(error, false)
+        } else {
+            Vec::new()
+        }
+    }
+
     /// The server no longer accepts the token: the login form (over the kept view) with a clear message;
     /// the editor and its edits, and the Users browser, stay in memory for the same user.
     fn session_ended(&mut self, error: &ApiError, retry_save: bool) -> Vec<Effect> {
@@ -651,6 +726,7 @@ mod tests {
         Profile {
             schema: Schema::default(),
             record: record(object_id),
+            roles: Ok(Vec::new()),
         }
     }
 
@@ -696,6 +772,90 @@ mod tests {
         effects.iter().any(pred)
     }
 
+    /// A password change that checked the current password by logging in again carries on with the new
+    /// session: later commands use its token, and an older request's "session ended" does not end it.
+    #[test]
+    fn a_password_change_that_logged_in_again_carries_on_with_the_new_session() {
+        let mut state = at_login();
+        log_in(&mut state, "alice@example.com", session("U1"), "U1");
+        let (old_request, _) = state.begin_account(&remote(), None, AccountRequest::SignUpForm);
+        let Some(current) = state.session().cloned() else {
+            panic!("logged in");
+        };
+        let (id, effects) = state.begin_account(
+            &remote(),
+            None,
+            AccountRequest::ChangePassword {
+                session: current,
+                current: Password::new("old".to_owned()),
+                new: Password::new("new".to_owned()),
+            },
+        );
+        assert_eq!(sent(&effects), id);
+        let fresh = Session {
+            user_token: UserToken::new("fresh-token".to_owned()),
+            ..session("U1")
+        };
+        let effects = state.apply(WorkerEvent::Account {
+            id,
+            answer: AccountAnswer::PasswordChanged {
+                session: Some(fresh.clone()),
+            },
+        });
+        assert!(has(
+            &effects,
+            |e| matches!(e, Effect::Account(i, _) if *i == id)
+        ));
+        assert_eq!(state.session(), Some(&fresh));
+        // A request sent with the old token fails with 3064: the new session stays.
+        state.apply(WorkerEvent::Users {
+            id: old_request,
+            answer: crate::app::users::UsersAnswer::failed(
+                &crate::app::users::UsersRequest::Roles,
+                session_expired(),
+            ),
+        });
+        assert_eq!(state.screen(), Screen::Editor);
+        assert_eq!(state.session(), Some(&fresh));
+        // Another user's session is never taken over.
+        let (id, _) = state.begin_account(&remote(), None, AccountRequest::SignUpForm);
+        state.apply(WorkerEvent::Account {
+            id,
+            answer: AccountAnswer::PasswordChanged {
+                session: Some(session("U2")),
+            },
+        });
+        assert_eq!(state.session(), Some(&fresh));
+    }
+
+    /// A sign-up is a login in flight: a second one is refused meanwhile, and a failed one frees the form.
+    #[test]
+    fn a_sign_up_counts_as_a_login_in_flight() {
+        let mut state = at_login();
+        let sign_up = || AccountRequest::SignUp {
+            fields: serde_json::Map::new(),
+            identity: "carol@example.com".to_owned(),
+            password: Password::new("pw".to_owned()),
+            remember: false,
+        };
+        let (id, effects) = state.begin_account(&remote(), None, sign_up());
+        assert_eq!(sent(&effects), id);
+        assert!(state.is_logging_in());
+        assert!(state.begin_account(&remote(), None, sign_up()).1.is_empty());
+        let effects = state.apply(WorkerEvent::Account {
+            id,
+            answer: AccountAnswer::SignedUpLoginFailed {
+                identity: "carol@example.com".to_owned(),
+                failure: Failure::Connection("x".to_owned()),
+            },
+        });
+        assert!(!state.is_logging_in());
+        assert!(has(
+            &effects,
+            |e| matches!(e, Effect::FillIdentity(i) if i == "carol@example.com")
+        ));
+    }
+
     /// A state on the login screen of a remote connection.
     fn at_login() -> AppState {
         let mut state = AppState::new();
@@ -727,6 +887,19 @@ mod tests {
             id,
             error: session_expired(),
         })
+    }
+
+    #[test]
+    fn a_record_save_that_finds_the_session_ended_opens_the_login_over_the_view() {
+        let mut state = in_editor();
+        let unrelated = ApiError::EntityNotFound {
+            message: "no such record".to_owned(),
+        };
+        assert!(state.request_failed(&unrelated).is_empty());
+        assert_eq!(state.screen(), Screen::Editor);
+        state.request_failed(&session_expired());
+        assert_eq!(state.screen(), Screen::Login);
+        assert!(state.relogin_pending());
     }
 
     /// A state in the editor as user `U1`.

@@ -3,12 +3,15 @@
 //! (`ui::users`) decides what to ask; `App` wraps it in `WorkerCommand::Users`; answers come back as
 //! `WorkerEvent::Users` and are handed to the view.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::users_admin::{self, ExportControl, ExportError, ExportFormat, ExportSummary, UsersQuery};
 use crate::backendless::client::{Client, FindQuery, FindRow, UserToken};
 use crate::backendless::error::ApiError;
+use crate::users_admin::manage::{AdminAnswer, AdminFailure, AdminRequest};
+use crate::users_admin::{
+    self, ExportControl, ExportError, ExportFormat, ExportSummary, UsersQuery,
+};
 
 /// One thing the Users browser needs from the server (or the desktop).
 #[derive(Debug, Clone)]
@@ -58,9 +61,68 @@ pub enum UsersRequest {
         /// Progress and Cancel, shared with the view.
         control: Arc<ExportControl>,
     },
+    /// Something the admin does to users (status, roles, delete, create, bulk); see
+    /// [`crate::users_admin::manage`].
+    Admin {
+        /// What to do.
+        request: AdminRequest,
+        /// The app's CloudCode key for this connection, if one is set (the app fills it in).
+        cloudcode_key: Option<CloudCodeKey>,
+        /// The app's data dir, where the copy of a deleted user goes (the worker fills it in).
+        data_dir: Option<PathBuf>,
+    },
+}
+
+/// The app's CloudCode key. Secret: `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CloudCodeKey(String);
+
+impl CloudCodeKey {
+    /// Wraps `key`; `None` when it is blank (no key set).
+    pub fn new(key: &str) -> Option<Self> {
+        let key = key.trim();
+        (!key.is_empty()).then(|| Self(key.to_owned()))
+    }
+
+    /// The key itself, for the request URL.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for CloudCodeKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CloudCodeKey(…redacted)")
+    }
+}
+
+/// The CloudCode key of the selected connection: the embedded emulator's own for the Local demo, the
+/// one entered in the connection form otherwise (`None` when none is set).
+pub fn cloudcode_key_for(settings: &crate::app::settings::Settings) -> Option<CloudCodeKey> {
+    use crate::app::settings::ConnectionKind;
+    match settings.connection {
+        ConnectionKind::LocalDemo => CloudCodeKey::new(crate::cli::DEMO_CLOUDCODE_KEY),
+        ConnectionKind::CloudUs => CloudCodeKey::new(&settings.cloud_us.cloudcode_key),
+        ConnectionKind::CloudEu => CloudCodeKey::new(&settings.cloud_eu.cloudcode_key),
+        ConnectionKind::Custom => CloudCodeKey::new(&settings.custom.keys.cloudcode_key),
+    }
 }
 
 impl UsersRequest {
+    /// Gives an admin request the connection's CloudCode key (the app calls this before sending).
+    pub fn attach_cloudcode_key(&mut self, key: Option<CloudCodeKey>) {
+        if let Self::Admin { cloudcode_key, .. } = self {
+            *cloudcode_key = key;
+        }
+    }
+
+    /// Gives an admin request the app's data dir (the worker calls this before running it).
+    pub fn attach_data_dir(&mut self, dir: &Path) {
+        if let Self::Admin { data_dir, .. } = self {
+            *data_dir = Some(dir.to_owned());
+        }
+    }
+
     /// Whether the request needs a client (everything but the dialog).
     pub fn needs_server(&self) -> bool {
         !matches!(self, Self::PickExportPath { .. })
@@ -101,6 +163,8 @@ pub enum UsersAnswer {
     ExportPath(Option<PathBuf>),
     /// The export ended.
     Exported(Result<ExportSummary, ExportError>),
+    /// An admin request ended.
+    Admin(AdminAnswer),
 }
 
 impl UsersAnswer {
@@ -119,6 +183,7 @@ impl UsersAnswer {
                 result: Err(error), ..
             }
             | Self::Exported(Err(ExportError::Api(error))) => Some(error),
+            Self::Admin(answer) => answer.api_error(),
             _ => None,
         }
     }
@@ -145,6 +210,9 @@ impl UsersAnswer {
             },
             UsersRequest::PickExportPath { .. } => Self::ExportPath(None),
             UsersRequest::Export { .. } => Self::Exported(Err(ExportError::Api(error))),
+            UsersRequest::Admin { request, .. } => {
+                Self::Admin(AdminAnswer::failed(request, AdminFailure::Api(error)))
+            }
         }
     }
 }
@@ -198,6 +266,24 @@ pub async fn run(
             .await,
         ),
         request @ UsersRequest::PickExportPath { .. } => pick_path(request).await,
+        UsersRequest::Admin {
+            request,
+            cloudcode_key,
+            data_dir,
+        } => {
+            // Without a data dir (never in the app) the copies go to the working directory.
+            let data_dir = data_dir.unwrap_or_default();
+            UsersAnswer::Admin(
+                crate::users_admin::admin_ops::run(
+                    request,
+                    client,
+                    cloudcode_key.as_ref().map(CloudCodeKey::expose),
+                    user_token,
+                    &data_dir,
+                )
+                .await,
+            )
+        }
     }
 }
 
@@ -239,6 +325,8 @@ pub struct UsersScreen {
     schema: Option<crate::model::schema::Schema>,
     /// The browser; built when first shown, kept for the session (its filter and scroll position with it).
     view: Option<crate::ui::users::UsersView>,
+    /// The logged-in admin's objectId: their own account is not disabled or deleted from the browser.
+    own_object_id: Option<String>,
 }
 
 impl UsersScreen {
@@ -250,6 +338,15 @@ impl UsersScreen {
         }
     }
 
+    /// The logged-in user's objectId (their own account is protected from disable and delete).
+    pub fn set_own_object_id(&mut self, object_id: impl Into<String>) {
+        let object_id = object_id.into();
+        if let Some(view) = &mut self.view {
+            view.set_own_object_id(object_id.clone());
+        }
+        self.own_object_id = Some(object_id);
+    }
+
     /// Whether the Users view is offered.
     pub fn is_admin(&self) -> bool {
         self.is_admin
@@ -258,6 +355,18 @@ impl UsersScreen {
     /// Whether the Users view is shown now.
     pub fn is_showing_users(&self) -> bool {
         self.is_admin && self.showing_users
+    }
+
+    /// The record the admin asked to edit from the inspector, once (see `app::record_editor`).
+    pub fn take_edit_request(&mut self) -> Option<crate::model::record::UserRecord> {
+        self.view.as_mut()?.take_edit_request()
+    }
+
+    /// Reads the count and the rows again, keeping filter and place (after a record was edited).
+    pub fn refresh(&mut self) {
+        if let Some(view) = &mut self.view {
+            view.refresh();
+        }
     }
 
     /// The browser, once built; read by tests.
@@ -300,8 +409,11 @@ impl UsersScreen {
             },
             UsersAnswer::Record { object_id, result } => view.related_loaded(&object_id, result),
             UsersAnswer::ExportPath(Some(path)) => view.export_path_chosen(path),
-            UsersAnswer::ExportPath(None) => view.dialog_closed_without_path(),
+            UsersAnswer::ExportPath(None) => {
+                view.dialog_closed_without_path(dialog_unavailable_reason());
+            }
             UsersAnswer::Exported(result) => view.export_finished(result),
+            UsersAnswer::Admin(answer) => view.admin_answer(answer),
         }
     }
 
@@ -319,6 +431,11 @@ impl UsersScreen {
         }
     }
 
+    /// Shows the own profile instead of the Users view (History's "Revert this change").
+    pub fn show_profile(&mut self) {
+        self.showing_users = false;
+    }
+
     /// "Your profile" / "Users" switch, drawn only for admins.
     pub fn switch_ui(&mut self, ui: &mut egui::Ui) {
         if !self.is_admin {
@@ -332,11 +449,13 @@ impl UsersScreen {
     /// Draws the browser (building it with the remembered `columns` the first time); returns the request to
     /// send, or the new column choice to remember.
     pub fn ui(&mut self, ui: &mut egui::Ui, columns: &[String]) -> Option<UsersOutcome> {
+        // The native dialog is always tried first: the path field shows only once it gave no path.
+        let own = self.own_object_id.clone();
         let view = self.view.get_or_insert_with(|| {
             let mut view =
                 crate::ui::users::UsersView::new(self.schema.clone().unwrap_or_default(), columns);
-            if let Some(reason) = dialog_unavailable_reason() {
-                view.dialog_unavailable(reason);
+            if let Some(own) = own {
+                view.set_own_object_id(own);
             }
             view
         });
@@ -377,6 +496,12 @@ impl UsersScreen {
                 columns,
                 control,
             }),
+            // The app gives it the connection's CloudCode key on the way out.
+            A::Admin(request) => UsersOutcome::Send(UsersRequest::Admin {
+                request,
+                cloudcode_key: None,
+                data_dir: None,
+            }),
         })
     }
 }
@@ -413,6 +538,40 @@ mod tests {
         // A failed roles request keeps what was known.
         screen.answer(UsersAnswer::Roles(Err(ApiError::Timeout)));
         assert!(screen.is_admin());
+    }
+
+    #[test]
+    fn admin_requests_get_the_selected_connections_cloudcode_key_which_debug_hides() {
+        use crate::app::settings::{ConnectionKind, Settings};
+        let mut settings = Settings::default();
+        assert_eq!(
+            cloudcode_key_for(&settings).map(|k| k.expose().to_owned()),
+            Some(crate::cli::DEMO_CLOUDCODE_KEY.to_owned()),
+            "the Local demo uses its own emulator's key"
+        );
+        settings.connection = ConnectionKind::Custom;
+        assert_eq!(cloudcode_key_for(&settings), None);
+        settings.custom.keys.cloudcode_key = "  CC-SECRET ".into();
+        settings.cloud_us.cloudcode_key = "US-KEY".into();
+        let key = cloudcode_key_for(&settings).unwrap();
+        assert_eq!(key.expose(), "CC-SECRET");
+        let mut request = UsersRequest::Admin {
+            request: AdminRequest::SetStatus {
+                object_id: "U1".into(),
+                enabled: false,
+            },
+            cloudcode_key: None,
+            data_dir: None,
+        };
+        request.attach_cloudcode_key(Some(key));
+        assert!(!format!("{request:?}").contains("CC-SECRET"));
+        assert!(matches!(
+            request,
+            UsersRequest::Admin {
+                cloudcode_key: Some(_),
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -11,16 +11,19 @@ use anyhow::Context as _;
 use tokio::sync::Mutex;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
-use crate::app::messages::{EventTx, Failure, Profile, Session, WorkerCommand, WorkerEvent};
+use crate::app::messages::{
+    AccountAnswer, AccountRequest, EventTx, Failure, PasswordChangeFailure, Profile, Session,
+    WorkerCommand, WorkerEvent,
+};
 use crate::app::settings::{Connection, RememberedSession};
 use crate::app::users;
 use crate::backendless::client::{Client, Password, UserToken};
 use crate::backendless::endpoint::Endpoint;
 use crate::backendless::error::ApiError;
-use crate::profile::checked_save::{SaveOutcome, save_checked};
 use crate::cli::{DEMO_API_KEY, DEMO_APP_ID};
 use crate::emulator::{EmulatorConfig, RunningEmulator, Storage};
 use crate::model::schema::Schema;
+use crate::profile::checked_save::{SaveOutcome, save_checked_keeping_base};
 
 /// Where the worker keeps files.
 #[derive(Debug, Clone)]
@@ -182,7 +185,7 @@ async fn handle(command: WorkerCommand, shared: &Shared) {
         } => {
             let result = match client_for(shared, &session.connection).await {
                 Ok(client) => {
-                    save_checked(
+                    save_checked_keeping_base(
                         &client,
                         Some(&session.user_token),
                         &object_id,
@@ -194,8 +197,12 @@ async fn handle(command: WorkerCommand, shared: &Shared) {
                 Err(failure) => Err(as_api_error(failure)),
             };
             match result {
-                Ok(SaveOutcome::Saved(record)) => WorkerEvent::Saved { id, record },
-                Ok(SaveOutcome::Conflict(theirs)) => WorkerEvent::SaveConflict { id, theirs },
+                Ok((SaveOutcome::Saved(record), base)) => {
+                    let dir = &shared.dirs.data_dir;
+                    crate::app::history::record_save(dir, &session, &object_id, &base, &changes);
+                    WorkerEvent::Saved { id, record }
+                }
+                Ok((SaveOutcome::Conflict(theirs), _)) => WorkerEvent::SaveConflict { id, theirs },
                 Err(error) => {
                     forget_if_ended(shared, &session.user_token, &error);
                     WorkerEvent::SaveFailed { id, error }
@@ -227,11 +234,20 @@ async fn handle(command: WorkerCommand, shared: &Shared) {
             };
             WorkerEvent::LoggedOut { id, failure }
         }
+        WorkerCommand::Account {
+            id,
+            connection,
+            cloudcode_key,
+            request,
+        } => account(shared, id, connection, cloudcode_key, request).await,
         WorkerCommand::Users {
             id,
             session,
             request,
         } => {
+            let mut request = request;
+            request.attach_data_dir(&shared.dirs.data_dir);
+            let prelude = crate::app::history::users_prelude(&request);
             let answer = if request.needs_server() {
                 match client_for(shared, &session.connection).await {
                     Ok(client) => users::run(request, Some(&client), &session.user_token).await,
@@ -243,6 +259,7 @@ async fn handle(command: WorkerCommand, shared: &Shared) {
             if let Some(error) = answer.api_error() {
                 forget_if_ended(shared, &session.user_token, error);
             }
+            crate::app::history::record_users(&shared.dirs.data_dir, &session, prelude, &answer);
             WorkerEvent::Users { id, answer }
         }
     };
@@ -320,7 +337,12 @@ async fn login(
         .login(&identity, &password)
         .await
         .map_err(Failure::Api)?;
-    let descriptors = match client.describe_user_class(Some(&reply.token)).await {
+    // The schema and the roles at once: the editor needs the first, the Users switch the second.
+    let (described, roles) = tokio::join!(
+        client.describe_user_class(Some(&reply.token)),
+        client.user_roles(&reply.token)
+    );
+    let descriptors = match described {
         Ok(descriptors) => descriptors,
         Err(error) => {
             // The login is of no use without the schema; end the new session rather than leave it open.
@@ -333,6 +355,7 @@ async fn login(
     let profile = Profile {
         schema: Schema::from_descriptors(descriptors),
         record: reply.user,
+        roles,
     };
     let session = Session {
         connection,
@@ -381,19 +404,21 @@ async fn resume(
     Ok((session, profile))
 }
 
-/// Loads the Users schema and the user's record.
+/// Loads the Users schema, the user's record and roles, all at once.
 async fn load_profile(
     client: &Client,
     user_token: &UserToken,
     object_id: &str,
 ) -> Result<Profile, ApiError> {
-    let (descriptors, record) = tokio::try_join!(
+    let (described, record, roles) = tokio::join!(
         client.describe_user_class(Some(user_token)),
-        client.get_user(Some(user_token), object_id)
-    )?;
+        client.get_user(Some(user_token), object_id),
+        client.user_roles(user_token)
+    );
     Ok(Profile {
-        schema: Schema::from_descriptors(descriptors),
-        record,
+        schema: Schema::from_descriptors(described?),
+        record: record?,
+        roles,
     })
 }
 
@@ -452,5 +477,201 @@ fn as_api_error(failure: Failure) -> ApiError {
     match failure {
         Failure::Api(error) => error,
         Failure::Connection(detail) => ApiError::Unreachable { detail },
+    }
+}
+
+/// Where the embedded emulator shows the mails it would have sent (`emulator::outbox`), below its origin.
+const EMULATOR_OUTBOX_PATH: &str = "/_emulator/outbox";
+
+/// Runs one account request (sign up, forgot password, change password).
+async fn account(
+    shared: &Shared,
+    id: crate::app::messages::RequestId,
+    connection: Connection,
+    cloudcode_key: Option<String>,
+    request: AccountRequest,
+) -> WorkerEvent {
+    let answer = match request {
+        AccountRequest::SignUpForm => match client_for(shared, &connection).await {
+            Ok(client) => {
+                // An empty registration creates nothing: it is refused for the missing identity and
+                // password, or with 3009 before that when the server takes no sign-ups at all.
+                let empty = Password::new(String::new());
+                let (described, probe) = tokio::join!(
+                    client.describe_user_class(None),
+                    client.register(serde_json::Map::new(), &empty)
+                );
+                AccountAnswer::SignUpForm {
+                    schema: described
+                        .map(Schema::from_descriptors)
+                        .map_err(Failure::Api),
+                    registration_open: !probe.as_ref().is_err_and(ApiError::is_registration_closed),
+                }
+            }
+            Err(failure) => AccountAnswer::SignUpForm {
+                schema: Err(failure),
+                registration_open: true,
+            },
+        },
+        AccountRequest::SignUp {
+            fields,
+            identity,
+            password,
+            remember,
+        } => {
+            let registered = match client_for(shared, &connection).await {
+                Ok(client) => client
+                    .register(fields, &password)
+                    .await
+                    .map_err(Failure::Api),
+                Err(failure) => Err(failure),
+            };
+            match registered {
+                Err(failure) => AccountAnswer::SignUpFailed(failure),
+                Ok(_) => {
+                    match login(shared, connection, identity.clone(), password, remember).await {
+                        Ok((session, profile)) => {
+                            return WorkerEvent::LoggedIn {
+                                id,
+                                session,
+                                profile,
+                            };
+                        }
+                        Err(failure) => AccountAnswer::SignedUpLoginFailed { identity, failure },
+                    }
+                }
+            }
+        }
+        AccountRequest::RestorePassword { identity } => {
+            let sent = match client_for(shared, &connection).await {
+                Ok(client) => client
+                    .restore_password(&identity)
+                    .await
+                    .map_err(Failure::Api),
+                Err(failure) => Err(failure),
+            };
+            match sent {
+                Ok(()) => {
+                    let outbox = match connection {
+                        Connection::LocalDemo => {
+                            shared.emulator.lock().await.as_ref().map(|running| {
+                                format!("{}{EMULATOR_OUTBOX_PATH}", running.origin())
+                            })
+                        }
+                        Connection::Remote { .. } => None,
+                    };
+                    AccountAnswer::RestoreSent { identity, outbox }
+                }
+                Err(failure) => AccountAnswer::RestoreFailed(failure),
+            }
+        }
+        AccountRequest::ChangePassword {
+            session,
+            current,
+            new,
+        } => change_password(shared, session, cloudcode_key, current, new).await,
+    };
+    WorkerEvent::Account { id, answer }
+}
+
+/// Checks `current` and sets `new`. With the CloudCode key the check is `verifypassowrd` with the session's
+/// token; without it, a login with `current` (which opens a new session: the app carries on with it, and a
+/// remembered session is replaced by it). The passwords are zeroed when dropped here.
+async fn change_password(
+    shared: &Shared,
+    session: Session,
+    cloudcode_key: Option<String>,
+    current: Password,
+    new: Password,
+) -> AccountAnswer {
+    let failed = |failure: Failure, session: Option<Session>| AccountAnswer::PasswordChangeFailed {
+        failure: PasswordChangeFailure::Failed(failure),
+        session,
+    };
+    let client = match client_for(shared, &session.connection).await {
+        Ok(client) => client,
+        Err(failure) => return failed(failure, None),
+    };
+    let cloudcode = cloudcode_key
+        .as_deref()
+        .and_then(|key| client.with_cloudcode_key(key).ok());
+    let mut renewed = None;
+    match cloudcode {
+        Some(cloudcode) => match cloudcode
+            .verify_password(&session.user_token, &current)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                return AccountAnswer::PasswordChangeFailed {
+                    failure: PasswordChangeFailure::WrongCurrent,
+                    session: None,
+                };
+            }
+            Err(error) => {
+                forget_if_ended(shared, &session.user_token, &error);
+                return failed(Failure::Api(error), None);
+            }
+        },
+        None => match client.login(&session.identity, &current).await {
+            Ok(reply) if reply.user.object_id() == session.object_id => {
+                let fresh = Session {
+                    user_token: reply.token,
+                    ..session.clone()
+                };
+                replace_remembered(shared, &session.user_token, &fresh);
+                renewed = Some(fresh);
+            }
+            Ok(reply) => {
+                // Another account answers to this identity now: leave it alone.
+                client.logout(&reply.token).await.ok();
+                return AccountAnswer::PasswordChangeFailed {
+                    failure: PasswordChangeFailure::WrongCurrent,
+                    session: None,
+                };
+            }
+            Err(ApiError::InvalidCredentials) => {
+                return AccountAnswer::PasswordChangeFailed {
+                    failure: PasswordChangeFailure::WrongCurrent,
+                    session: None,
+                };
+            }
+            Err(error) => return failed(Failure::Api(error), None),
+        },
+    }
+    drop(current);
+    let token = renewed
+        .as_ref()
+        .map_or(&session.user_token, |fresh| &fresh.user_token);
+    match client.set_password(token, &session.object_id, &new).await {
+        Ok(_) => {
+            crate::app::history::record_password_change(&shared.dirs.data_dir, &session);
+            AccountAnswer::PasswordChanged { session: renewed }
+        }
+        Err(error) => {
+            forget_if_ended(shared, token, &error);
+            failed(Failure::Api(error), renewed)
+        }
+    }
+}
+
+/// The remembered-session file holds `old`: it now holds `fresh` instead (a login that checked the current
+/// password replaced the session). Any other remembered token stays.
+fn replace_remembered(shared: &Shared, old: &UserToken, fresh: &Session) {
+    let _file = lock_session_file(shared);
+    let dir = &shared.dirs.settings_dir;
+    let holds_old = RememberedSession::load(dir)
+        .is_some_and(|remembered| remembered.user_token == old.expose());
+    if !holds_old {
+        return;
+    }
+    let remembered = RememberedSession {
+        connection_key: fresh.connection.key(),
+        object_id: fresh.object_id.clone(),
+        identity: fresh.identity.clone(),
+        user_token: fresh.user_token.expose().to_owned(),
+    };
+    if let Err(error) = remembered.save(dir) {
+        tracing::error!("cannot remember the new session: {error:#}");
     }
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 
-use super::endpoint::Endpoint;
+use super::endpoint::{Endpoint, EndpointError};
 use super::error::ApiError;
 use super::wire::{self, Fault, PropertyDescriptor};
 use crate::model::{Changeset, UserRecord};
@@ -69,6 +69,13 @@ impl Password {
 impl fmt::Debug for Password {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Password(…redacted)")
+    }
+}
+
+/// The bytes of a password are overwritten when it is dropped, so no copy lingers in freed memory.
+impl Drop for Password {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
 
@@ -188,6 +195,21 @@ impl Client {
         &self.endpoint
     }
 
+    /// The same application reached with its CloudCode key instead of the API key, sharing this client's
+    /// connection pool: for the operations Backendless allows only from server code (status and role
+    /// changes, `verifypassowrd`). The key is scrubbed from errors and never logged, as the API key is.
+    /// Fails for a blank key or an app-domain address (which carries no key).
+    pub fn with_cloudcode_key(&self, cloudcode_key: &str) -> Result<Self, EndpointError> {
+        let endpoint = self.endpoint.with_api_key(cloudcode_key)?;
+        let base = endpoint.base_url();
+        Ok(Self {
+            http: self.http.clone(),
+            endpoint,
+            base,
+            request_timeout: self.request_timeout,
+        })
+    }
+
     /// `POST users/login`: the user's record and a session token.
     pub async fn login(&self, login: &str, password: &Password) -> Result<LoginReply, ApiError> {
         let body = serde_json::json!({"login": login, "password": password.expose()});
@@ -260,6 +282,199 @@ impl Client {
         .await
     }
 
+    /// `GET users/restorepassword/{identity}`: asks the server to mail the user a way to reset the password.
+    /// The answer has no body. 3020 for an identity no account has, 5050 when the server cannot send mail.
+    pub async fn restore_password(&self, identity: &str) -> Result<(), ApiError> {
+        self.call_raw(
+            Method::GET,
+            &["users", "restorepassword", identity],
+            None,
+            &[],
+            None,
+            "restore password",
+        )
+        .await
+        .map(drop)
+    }
+
+    /// `POST users/verifypassowrd` (spelled so by Backendless) `{"password"}`: whether `password` is the
+    /// token's user's password. Backendless allows it only with the CloudCode key
+    /// ([`Client::with_cloudcode_key`]); with another key it answers 3122.
+    pub async fn verify_password(
+        &self,
+        token: &UserToken,
+        password: &Password,
+    ) -> Result<bool, ApiError> {
+        #[derive(serde::Deserialize)]
+        struct Valid {
+            valid: bool,
+        }
+        let body = serde_json::json!({ "password": password.expose() });
+        let reply: Valid = self
+            .call(
+                Method::POST,
+                &["users", "verifypassowrd"],
+                Some(token),
+                &[],
+                Some(body_bytes(&body)),
+                "verify password",
+            )
+            .await?;
+        Ok(reply.valid)
+    }
+
+    /// `PUT users/{objectId}/status` `{"userStatus": "ENABLED" | "DISABLED"}`. CloudCode key only (3054
+    /// otherwise). The updated record when the server answers with one (the emulator does; Backendless's
+    /// answer is not documented), else `None`.
+    pub async fn set_user_status(
+        &self,
+        token: Option<&UserToken>,
+        object_id: &str,
+        enabled: bool,
+    ) -> Result<Option<UserRecord>, ApiError> {
+        let status = if enabled { "ENABLED" } else { "DISABLED" };
+        let body = serde_json::json!({ "userStatus": status });
+        let bytes = self
+            .call_raw(
+                Method::PUT,
+                &["users", object_id, "status"],
+                token,
+                &[],
+                Some(body_bytes(&body)),
+                "set user status",
+            )
+            .await?;
+        Ok(optional_record(&bytes))
+    }
+
+    /// `GET users/userroles/{objectId}`: the role names of any user (an admin's view of another user).
+    pub async fn roles_of(
+        &self,
+        token: Option<&UserToken>,
+        object_id: &str,
+    ) -> Result<Vec<String>, ApiError> {
+        self.call(
+            Method::GET,
+            &["users", "userroles", object_id],
+            token,
+            &[],
+            None,
+            "user roles of",
+        )
+        .await
+    }
+
+    /// `POST users/assignRole` `{"user": identity, "roleName": role}`. CloudCode key only (2011 otherwise);
+    /// 2005 for a role that does not exist, 2007 for a built-in one.
+    pub async fn assign_role(
+        &self,
+        token: Option<&UserToken>,
+        identity: &str,
+        role: &str,
+    ) -> Result<(), ApiError> {
+        self.change_role(token, "assignRole", identity, role, "assign role")
+            .await
+    }
+
+    /// `POST users/unassignRole` `{"user": identity, "roleName": role}`. CloudCode key only (2011
+    /// otherwise); 2005 for a role that does not exist, 2008 for a built-in one.
+    pub async fn unassign_role(
+        &self,
+        token: Option<&UserToken>,
+        identity: &str,
+        role: &str,
+    ) -> Result<(), ApiError> {
+        self.change_role(token, "unassignRole", identity, role, "unassign role")
+            .await
+    }
+
+    async fn change_role(
+        &self,
+        token: Option<&UserToken>,
+        operation: &str,
+        identity: &str,
+        role: &str,
+        name: &'static str,
+    ) -> Result<(), ApiError> {
+        let body = serde_json::json!({ "user": identity, "roleName": role });
+        self.call_raw(
+            Method::POST,
+            &["users", operation],
+            token,
+            &[],
+            Some(body_bytes(&body)),
+            name,
+        )
+        .await
+        .map(drop)
+    }
+
+    /// `GET users/role/{roleName}?pageSize&offset&where&sortBy&props`: one page of the users holding `role`,
+    /// read row by row like [`Client::find_user_rows`].
+    pub async fn users_with_role(
+        &self,
+        token: Option<&UserToken>,
+        role: &str,
+        page: &FindQuery,
+    ) -> Result<Vec<FindRow>, ApiError> {
+        let bytes = self
+            .call_raw(
+                Method::GET,
+                &["users", "role", role],
+                token,
+                &find_query_pairs(page),
+                None,
+                "users with role",
+            )
+            .await?;
+        find_rows(&bytes, "users with role")
+    }
+
+    /// `DELETE data/Users/{objectId}`: deletes a user; the answer's `deletionTime` (epoch ms).
+    pub async fn delete_user(
+        &self,
+        token: Option<&UserToken>,
+        object_id: &str,
+    ) -> Result<i64, ApiError> {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Deleted {
+            deletion_time: i64,
+        }
+        let reply: Deleted = self
+            .call(
+                Method::DELETE,
+                &["data", "Users", object_id],
+                token,
+                &[],
+                None,
+                "delete user",
+            )
+            .await?;
+        Ok(reply.deletion_time)
+    }
+
+    /// `PUT users/{objectId}` `{"password": new}`: changes the password (the caller checked the current one).
+    /// Returns the updated record. The body is built and dropped here; the server echoes no password.
+    pub async fn set_password(
+        &self,
+        token: &UserToken,
+        object_id: &str,
+        new_password: &Password,
+    ) -> Result<UserRecord, ApiError> {
+        let mut body = serde_json::json!({ "password": new_password.expose() }).to_string();
+        let bytes = body.as_bytes().to_vec();
+        zeroize::Zeroize::zeroize(&mut body);
+        self.call_record(
+            Method::PUT,
+            &["users", object_id],
+            Some(token),
+            Some(bytes),
+            "set password",
+        )
+        .await
+    }
+
     /// `GET data/Users/{objectId}`.
     pub async fn get_user(
         &self,
@@ -320,41 +535,17 @@ impl Client {
         token: Option<&UserToken>,
         q: &FindQuery,
     ) -> Result<Vec<FindRow>, ApiError> {
-        let mut query = vec![
-            ("pageSize", q.page_size.to_string()),
-            ("offset", q.offset.to_string()),
-        ];
-        if let Some(where_clause) = q
-            .where_clause
-            .as_deref()
-            .map(str::trim)
-            .filter(|w| !w.is_empty())
-        {
-            query.push(("where", where_clause.to_owned()));
-        }
-        if !q.sort_by.is_empty() {
-            query.push(("sortBy", q.sort_by.join(",")));
-        }
-        if !q.props.is_empty() {
-            query.push(("props", q.props.join(",")));
-        }
         let bytes = self
             .call_raw(
                 Method::GET,
                 &["data", "Users"],
                 token,
-                &query,
+                &find_query_pairs(q),
                 None,
                 "find users",
             )
             .await?;
-        let elements = wire::array_elements(&bytes).map_err(|e| {
-            let start = snippet(&String::from_utf8_lossy(&bytes));
-            ApiError::Decode {
-                detail: format!("find users: {e}; the reply starts {start:?}"),
-            }
-        })?;
-        Ok(elements.into_iter().map(find_row).collect())
+        find_rows(&bytes, "find users")
     }
 
     /// `GET data/Users/count?where`: how many users match (a bare integer; a numeric string is tolerated).
@@ -585,6 +776,46 @@ fn redirect_origin(response: &reqwest::Response) -> String {
             || "an address it did not name".to_owned(),
             |origin| origin.ascii_serialization(),
         )
+}
+
+/// The query of a page of users: `pageSize`, `offset`, and `where`, `sortBy`, `props` when set.
+fn find_query_pairs(q: &FindQuery) -> Vec<(&'static str, String)> {
+    let mut query = vec![
+        ("pageSize", q.page_size.to_string()),
+        ("offset", q.offset.to_string()),
+    ];
+    if let Some(where_clause) = q
+        .where_clause
+        .as_deref()
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+    {
+        query.push(("where", where_clause.to_owned()));
+    }
+    if !q.sort_by.is_empty() {
+        query.push(("sortBy", q.sort_by.join(",")));
+    }
+    if !q.props.is_empty() {
+        query.push(("props", q.props.join(",")));
+    }
+    query
+}
+
+/// A JSON array of user records, row by row.
+fn find_rows(bytes: &[u8], operation: &str) -> Result<Vec<FindRow>, ApiError> {
+    let elements = wire::array_elements(bytes).map_err(|e| {
+        let start = snippet(&String::from_utf8_lossy(bytes));
+        ApiError::Decode {
+            detail: format!("{operation}: {e}; the reply starts {start:?}"),
+        }
+    })?;
+    Ok(elements.into_iter().map(find_row).collect())
+}
+
+/// A user record if `bytes` is one (an object with an `objectId`); `None` for an empty or other answer.
+fn optional_record(bytes: &[u8]) -> Option<UserRecord> {
+    let map: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(bytes).ok()?;
+    UserRecord::from_json(map).ok()
 }
 
 /// One element of a `find` page: a user record, or why not (with its `objectId` when that can be read).

@@ -17,6 +17,12 @@ pub const NO_PERMISSION_TO_FIND: i64 = 1013;
 pub const INVALID_WHERE: i64 = 1017;
 /// Wrong application id or API key, or the app version is disabled.
 pub const BAD_APP_KEYS: i64 = 2002;
+/// The role named in an assign or unassign does not exist.
+pub const ROLE_NOT_FOUND: i64 = 2005;
+/// A built-in role (`AuthenticatedUser`, `NotAuthenticatedUser`, `RestUser`, …) cannot be assigned.
+pub const BUILT_IN_ROLE_ASSIGN: i64 = 2007;
+/// A built-in role cannot be unassigned.
+pub const BUILT_IN_ROLE_UNASSIGN: i64 = 2008;
 /// Role assignment or unassignment is allowed only from server code (the CloudCode key).
 pub const ROLE_CHANGE_NEEDS_SERVER_KEY: i64 = 2011;
 /// Login is disabled for this user account.
@@ -39,6 +45,8 @@ pub const REGISTRATION_MISSING_PROPERTY: i64 = 3012;
 pub const REGISTRATION_MISSING_IDENTITY: i64 = 3013;
 /// Update sets the identity to a value another user has.
 pub const IDENTITY_TAKEN: i64 = 3018;
+/// Restore password: no user has that identity.
+pub const UNKNOWN_IDENTITY: i64 = 3020;
 /// General registration error; the message gives the details.
 pub const REGISTRATION_FAILED: i64 = 3021;
 /// General error while updating a user; the message gives the details.
@@ -73,6 +81,8 @@ pub const ACCOUNT_DISABLED: i64 = 3090;
 pub const PASSWORD_CHECK_NEEDS_SERVER_KEY: i64 = 3122;
 /// The session timed out (newer code).
 pub const SESSION_TIMEOUT_2: i64 = 3091;
+/// The server cannot send mail (its email settings are not configured), e.g. for restore password.
+pub const MAIL_NOT_CONFIGURED: i64 = 5050;
 /// The request body could not be parsed.
 pub const UNPARSABLE_REQUEST: i64 = 8002;
 

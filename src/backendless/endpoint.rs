@@ -46,6 +46,11 @@ pub enum EndpointError {
     /// Sent when an id contains characters that cannot appear in a URL path segment.
     #[error("The {what} must not contain '/', '?', '#', '%' or spaces.")]
     InvalidId { what: &'static str },
+    /// Sent when the CloudCode key is to be used with an app domain address, which carries no key.
+    #[error(
+        "The CloudCode key can be used only with a server address plus application id and API key (such as https://api.backendless.com), not with an app domain. Change the connection to that form."
+    )]
+    KeyNeedsKeyInPath,
 }
 
 impl fmt::Debug for Endpoint {
@@ -137,6 +142,25 @@ impl Endpoint {
                 api_key,
             } => format!("{}/{app_id}/{api_key}", trimmed(server)),
             Self::Domain { domain } => format!("{}/api", trimmed(domain)),
+        }
+    }
+
+    /// The same application reached with `key` instead of its API key (the CloudCode key, for the operations
+    /// Backendless allows only from server code). Only the key-in-path form carries a key; an app domain
+    /// gives [`EndpointError::KeyNeedsKeyInPath`]. A blank key is [`EndpointError::MissingApiKey`].
+    pub fn with_api_key(&self, key: &str) -> Result<Self, EndpointError> {
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(EndpointError::MissingApiKey);
+        }
+        check_id(key, "CloudCode key")?;
+        match self {
+            Self::KeyInPath { server, app_id, .. } => Ok(Self::KeyInPath {
+                server: server.clone(),
+                app_id: app_id.clone(),
+                api_key: key.to_owned(),
+            }),
+            Self::Domain { .. } => Err(EndpointError::KeyNeedsKeyInPath),
         }
     }
 
@@ -368,6 +392,34 @@ mod tests {
         ] {
             assert_eq!(split_key_in_path(text), None, "{text}");
         }
+    }
+
+    #[test]
+    fn another_key_replaces_the_api_key_only_in_the_key_in_path_form() {
+        let endpoint =
+            Endpoint::parse("https://api.backendless.com", Some("APP"), Some("KEY")).unwrap();
+        let cloudcode = endpoint.with_api_key(" CC-KEY ").unwrap();
+        assert_eq!(
+            cloudcode.base_url(),
+            "https://api.backendless.com/APP/CC-KEY"
+        );
+        assert!(
+            !format!("{cloudcode:?}").contains("CC-KEY"),
+            "{cloudcode:?}"
+        );
+        assert_eq!(
+            endpoint.with_api_key(" "),
+            Err(EndpointError::MissingApiKey)
+        );
+        assert!(matches!(
+            endpoint.with_api_key("A/B"),
+            Err(EndpointError::InvalidId { .. })
+        ));
+        let domain = Endpoint::parse("https://sub.backendless.app", None, None).unwrap();
+        assert_eq!(
+            domain.with_api_key("CC-KEY"),
+            Err(EndpointError::KeyNeedsKeyInPath)
+        );
     }
 
     #[test]

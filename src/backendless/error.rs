@@ -100,6 +100,39 @@ pub enum ApiError {
     /// Backendless 3040: a malformed email address.
     #[error("That is not a valid email address.")]
     InvalidEmail { message: String },
+    /// Backendless 3020: restore password for an identity no account has.
+    #[error("No account is registered under that name. Check what you typed.")]
+    UnknownIdentity { message: String },
+    /// Backendless 5050: the server cannot send mail (its email settings are not configured).
+    #[error(
+        "The server cannot send mail (the application's email settings are not configured), so no mail was sent. Ask the application's administrator."
+    )]
+    MailNotConfigured { message: String },
+    /// Backendless 3054: enabling or disabling a user needs the app's CloudCode key.
+    #[error(
+        "Enabling or disabling a user is allowed only with the app's CloudCode key. Add it to the connection (Connection → CloudCode key)."
+    )]
+    StatusChangeNeedsCloudCodeKey { message: String },
+    /// Backendless 2011: assigning or unassigning a role needs the app's CloudCode key.
+    #[error(
+        "Changing a user's roles is allowed only with the app's CloudCode key. Add it to the connection (Connection → CloudCode key)."
+    )]
+    RoleChangeNeedsCloudCodeKey { message: String },
+    /// Backendless 3122: checking a password (`users/verifypassowrd`) needs the app's CloudCode key.
+    #[error(
+        "Checking a password on the server is allowed only with the app's CloudCode key. Add it to the connection (Connection → CloudCode key)."
+    )]
+    PasswordCheckNeedsCloudCodeKey { message: String },
+    /// Backendless 2005: the role does not exist.
+    #[error(
+        "There is no role with that name. Create it in the Backendless console first, or check the spelling."
+    )]
+    RoleNotFound { message: String },
+    /// Backendless 2007 / 2008: a built-in role is assigned or unassigned.
+    #[error(
+        "Built-in roles (such as AuthenticatedUser or RestUser) are given by the server and cannot be assigned or removed. Choose a role of your own."
+    )]
+    BuiltInRole { code: i64, message: String },
     /// Backendless 1017: the where clause is not valid.
     #[error("The filter is not valid: {message}")]
     InvalidWhere { message: String },
@@ -215,6 +248,16 @@ macro_rules! with_message {
             }
             | ApiError::AlreadyRegistered { message: $message }
             | ApiError::InvalidEmail { message: $message }
+            | ApiError::UnknownIdentity { message: $message }
+            | ApiError::MailNotConfigured { message: $message }
+            | ApiError::StatusChangeNeedsCloudCodeKey { message: $message }
+            | ApiError::RoleChangeNeedsCloudCodeKey { message: $message }
+            | ApiError::PasswordCheckNeedsCloudCodeKey { message: $message }
+            | ApiError::RoleNotFound { message: $message }
+            | ApiError::BuiltInRole {
+                message: $message,
+                ..
+            }
             | ApiError::InvalidWhere { message: $message }
             | ApiError::UnknownProperty { message: $message }
             | ApiError::InvalidOffset { message: $message }
@@ -270,6 +313,17 @@ impl ApiError {
             }
             codes::REGISTRATION_IDENTITY_TAKEN => Self::AlreadyRegistered { message },
             codes::INVALID_EMAIL => Self::InvalidEmail { message },
+            codes::UNKNOWN_IDENTITY => Self::UnknownIdentity { message },
+            codes::MAIL_NOT_CONFIGURED => Self::MailNotConfigured { message },
+            codes::ONLY_FOR_BL_LOGIC => Self::StatusChangeNeedsCloudCodeKey { message },
+            codes::ROLE_CHANGE_NEEDS_SERVER_KEY => Self::RoleChangeNeedsCloudCodeKey { message },
+            codes::PASSWORD_CHECK_NEEDS_SERVER_KEY => {
+                Self::PasswordCheckNeedsCloudCodeKey { message }
+            }
+            codes::ROLE_NOT_FOUND => Self::RoleNotFound { message },
+            codes::BUILT_IN_ROLE_ASSIGN | codes::BUILT_IN_ROLE_UNASSIGN => {
+                Self::BuiltInRole { code, message }
+            }
             codes::INVALID_WHERE => Self::InvalidWhere { message },
             codes::UNKNOWN_PROPERTY_IN_QUERY => Self::UnknownProperty { message },
             codes::INVALID_OFFSET => Self::InvalidOffset { message },
@@ -297,6 +351,7 @@ impl ApiError {
             Self::LoginDisabled { .. } => codes::LOGIN_DISABLED,
             Self::TooManySessions { code, .. }
             | Self::SessionExpired { code, .. }
+            | Self::BuiltInRole { code, .. }
             | Self::Other { code, .. } => *code,
             Self::NotLoggedIn => codes::NOT_LOGGED_IN,
             Self::NotYourRecord { .. } => codes::NOT_YOUR_RECORD,
@@ -313,6 +368,12 @@ impl ApiError {
             Self::RegistrationFailed { .. } => codes::REGISTRATION_FAILED,
             Self::AlreadyRegistered { .. } => codes::REGISTRATION_IDENTITY_TAKEN,
             Self::InvalidEmail { .. } => codes::INVALID_EMAIL,
+            Self::UnknownIdentity { .. } => codes::UNKNOWN_IDENTITY,
+            Self::MailNotConfigured { .. } => codes::MAIL_NOT_CONFIGURED,
+            Self::StatusChangeNeedsCloudCodeKey { .. } => codes::ONLY_FOR_BL_LOGIC,
+            Self::RoleChangeNeedsCloudCodeKey { .. } => codes::ROLE_CHANGE_NEEDS_SERVER_KEY,
+            Self::PasswordCheckNeedsCloudCodeKey { .. } => codes::PASSWORD_CHECK_NEEDS_SERVER_KEY,
+            Self::RoleNotFound { .. } => codes::ROLE_NOT_FOUND,
             Self::InvalidWhere { .. } => codes::INVALID_WHERE,
             Self::UnknownProperty { .. } => codes::UNKNOWN_PROPERTY_IN_QUERY,
             Self::InvalidOffset { .. } => codes::INVALID_OFFSET,
@@ -336,6 +397,17 @@ impl ApiError {
         self.code()
             .is_some_and(codes::needs_cloudcode_key)
             .then_some(CLOUDCODE_KEY_NEEDED)
+    }
+
+    /// Whether the server refuses sign-ups: 3009, or HTTP 403 from `users/register` with another or no code
+    /// (Backendless answers "User registration is denied for this version of application" with 403).
+    pub fn is_registration_closed(&self) -> bool {
+        matches!(
+            self,
+            Self::RegistrationDisabled { .. }
+                | Self::Other { status: 403, .. }
+                | Self::HttpStatus { status: 403, .. }
+        )
     }
 
     /// Whether the user-token no longer works (3028, 3048, 3064, 3091): log in again, keep the edits, retry.
@@ -394,7 +466,8 @@ impl ApiError {
             Self::IdentityTaken { .. }
             | Self::AlreadyRegistered { .. }
             | Self::InvalidEmail { .. }
-            | Self::MissingIdentity { .. } => identity(),
+            | Self::MissingIdentity { .. }
+            | Self::UnknownIdentity { .. } => identity(),
             Self::MissingPassword { .. } => vec![PASSWORD.to_owned()],
             Self::RequiredPropertyEmpty { message } => {
                 let emptied: Vec<String> = sent
@@ -552,6 +625,14 @@ mod tests {
         codes::ACCOUNT_DISABLED,
         codes::SESSION_TIMEOUT_2,
         codes::UNPARSABLE_REQUEST,
+        codes::UNKNOWN_IDENTITY,
+        codes::MAIL_NOT_CONFIGURED,
+        codes::ONLY_FOR_BL_LOGIC,
+        codes::ROLE_CHANGE_NEEDS_SERVER_KEY,
+        codes::PASSWORD_CHECK_NEEDS_SERVER_KEY,
+        codes::ROLE_NOT_FOUND,
+        codes::BUILT_IN_ROLE_ASSIGN,
+        codes::BUILT_IN_ROLE_UNASSIGN,
     ];
 
     #[test]
@@ -770,5 +851,49 @@ mod tests {
             assert_eq!(error.cloudcode_key_hint(), None, "{code}");
         }
         assert_eq!(ApiError::Timeout.cloudcode_key_hint(), None);
+    }
+
+    #[test]
+    fn registration_closed_is_3009_or_a_403() {
+        assert!(ApiError::from_fault(403, Fault::new(3009, "denied")).is_registration_closed());
+        assert!(
+            ApiError::from_fault(403, Fault::new(4242, "User registration is denied"))
+                .is_registration_closed()
+        );
+        let page = ApiError::HttpStatus {
+            status: 403,
+            snippet: "Forbidden".into(),
+        };
+        assert!(page.is_registration_closed());
+        assert!(
+            !ApiError::from_fault(400, Fault::new(3011, "no password")).is_registration_closed()
+        );
+    }
+
+    #[test]
+    fn account_and_admin_codes_say_what_to_do() {
+        for (code, what) in [
+            (3054, "Enabling or disabling"),
+            (2011, "roles"),
+            (3122, "password"),
+        ] {
+            let shown = ApiError::from_fault(400, Fault::new(code, "x")).to_string();
+            assert!(
+                shown.contains(what) && shown.contains("Connection → CloudCode key"),
+                "{code}: {shown}"
+            );
+        }
+        let unknown = ApiError::from_fault(400, Fault::new(3020, "User not found"));
+        assert_eq!(unknown.fields(&schema(), &Changeset::default()), ["email"]);
+        for code in [2007, 2008] {
+            let error = ApiError::from_fault(400, Fault::new(code, "built-in"));
+            assert!(matches!(error, ApiError::BuiltInRole { .. }), "{code}");
+            assert_eq!(error.code(), Some(code));
+        }
+        assert!(
+            ApiError::from_fault(400, Fault::new(2005, "Role not found"))
+                .to_string()
+                .contains("no role with that name")
+        );
     }
 }

@@ -11,6 +11,9 @@ use super::schema::{Column, ColumnType, IDENTITY, USERS_TABLE, json_to_sql};
 /// Password of every generated user (`user00001@example.com`, ...).
 pub const GENERATED_USER_PASSWORD: &str = "generated-pass-1";
 
+/// Decimals of generated coordinates (about 10 cm): what a person would type, without float noise.
+const COORDINATE_DECIMALS: i32 = 6;
+
 /// `created` of the first demo user: 2024-01-01T00:00:00Z. Later users are one second apart.
 const BASE_CREATED_MS: i64 = 1_704_067_200_000;
 
@@ -169,6 +172,8 @@ pub fn plausible_value(column: &Column, email: &str, ordinal: u64) -> Value {
     // A spot in Europe, roughly: lon 0..20, lat 40..55, 4 decimals.
     let lon = (h % 200_000) as f64 / 10_000.0;
     let lat = 40.0 + ((h >> 20) % 150_000) as f64 / 10_000.0;
+    // A corner `east` / `north` hundredths of a degree away, rounded as typed.
+    let at = |east: f64, north: f64| json!([coordinate(lon + east), coordinate(lat + north)]);
     match column.column_type {
         ColumnType::String | ColumnType::StringId => Value::String(if name.contains("mail") {
             format!("{local}@example.com")
@@ -200,13 +205,13 @@ pub fn plausible_value(column: &Column, email: &str, ordinal: u64) -> Value {
             json!({"theme": if h.is_multiple_of(2) { "dark" } else { "light" }, "tags": [format!("tag{}", h % 10)]})
         }
         ColumnType::Point | ColumnType::Geometry => {
-            json!({"type": "Point", "coordinates": [lon, lat]})
+            json!({"type": "Point", "coordinates": at(0.0, 0.0)})
         }
         ColumnType::LineString => {
-            json!({"type": "LineString", "coordinates": [[lon, lat], [lon + 0.01, lat + 0.01], [lon + 0.02, lat]]})
+            json!({"type": "LineString", "coordinates": [at(0.0, 0.0), at(0.01, 0.01), at(0.02, 0.0)]})
         }
         ColumnType::Polygon => {
-            json!({"type": "Polygon", "coordinates": [[[lon, lat], [lon + 0.01, lat], [lon + 0.01, lat + 0.01], [lon, lat + 0.01], [lon, lat]]]})
+            json!({"type": "Polygon", "coordinates": [[at(0.0, 0.0), at(0.01, 0.0), at(0.01, 0.01), at(0.0, 0.01), at(0.0, 0.0)]]})
         }
         // Only Users exists here: point at Alice (Alice herself points at nobody).
         ColumnType::Relation | ColumnType::RelationList
@@ -220,6 +225,13 @@ pub fn plausible_value(column: &Column, email: &str, ordinal: u64) -> Value {
         }
         ColumnType::Relation | ColumnType::RelationList => Value::Null,
     }
+}
+
+/// `degrees` rounded to [`COORDINATE_DECIMALS`] decimals: the nearest double to the decimal a person would
+/// type, so it is written back as `13.41`, never `13.410000000000002`.
+fn coordinate(degrees: f64) -> f64 {
+    let scale = 10_f64.powi(COORDINATE_DECIMALS);
+    (degrees * scale).round() / scale
 }
 
 /// FNV-1a of a name, to vary values between columns.
@@ -240,5 +252,43 @@ mod tests {
         assert_eq!(generated_user(1).email, "user00001@example.com");
         let named: Vec<String> = named_users().into_iter().map(|u| u.object_id).collect();
         assert!(!named.contains(&generated_user(1).object_id));
+    }
+
+    /// Every number in `value`, as serde_json writes it.
+    fn numbers(value: &Value, out: &mut Vec<String>) {
+        match value {
+            Value::Number(n) => out.push(n.to_string()),
+            Value::Array(items) => items.iter().for_each(|v| numbers(v, out)),
+            Value::Object(map) => map.values().for_each(|v| numbers(v, out)),
+            _ => {}
+        }
+    }
+
+    /// Generated geometry reads as a person would type it: at most `COORDINATE_DECIMALS` decimals, no
+    /// float noise such as `13.400000000000002`.
+    #[test]
+    fn generated_coordinates_have_no_float_noise() {
+        for column_type in [
+            ColumnType::Point,
+            ColumnType::LineString,
+            ColumnType::Polygon,
+        ] {
+            let column = Column::user("place", column_type, false);
+            for ordinal in 1..2_000 {
+                let mut texts = Vec::new();
+                numbers(
+                    &plausible_value(&column, "someone@example.com", ordinal),
+                    &mut texts,
+                );
+                assert!(!texts.is_empty());
+                for text in texts {
+                    let decimals = text.split_once('.').map_or(0, |(_, d)| d.len());
+                    assert!(
+                        decimals <= COORDINATE_DECIMALS as usize && !text.contains('e'),
+                        "{column_type:?} #{ordinal}: coordinate {text}"
+                    );
+                }
+            }
+        }
     }
 }

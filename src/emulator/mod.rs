@@ -1,12 +1,14 @@
 //! The embedded Backendless-compatible server: `profile-editor serve` and the Local demo connection.
 //!
 //! `RunningEmulator::start` opens the store, binds, and serves CONTRACT.md §3 on the caller's tokio runtime
-//! until `shutdown` (or drop). `serve_main` is the headless `serve` command. Test hooks live on `EmulatorAdmin`.
+//! until `shutdown` (or drop). `serve_main` is the headless `serve` command. Test hooks live on `EmulatorAdmin`,
+//! compiled only with the `test-hooks` cargo feature (the tests turn it on; the shipped binary has none).
 
 mod auth;
 mod demo;
 mod error;
 mod geometry;
+mod outbox;
 mod read_pool;
 mod routes;
 mod schema;
@@ -17,7 +19,6 @@ mod where_clause;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use anyhow::Context as _;
 use tokio::sync::oneshot;
@@ -89,6 +90,9 @@ pub struct EmulatorConfig {
     /// The Users schema to start from: the JSON array `users/userclassprops` returns (`type` as a name or an
     /// integer index; see `schema::columns_from_userclassprops`). `None`: the built-in (demo) schema.
     pub schema: Option<serde_json::Value>,
+    /// Custom roles to create at start (besides `Admin`, which always exists, and `--demo`'s), so
+    /// `users/assignRole` has roles to assign.
+    pub roles: Vec<String>,
 }
 
 impl Default for EmulatorConfig {
@@ -113,6 +117,7 @@ impl Default for EmulatorConfig {
             query_timeout: server::QUERY_TIMEOUT,
             identity: schema::IDENTITY.to_owned(),
             schema: None,
+            roles: Vec::new(),
         }
     }
 }
@@ -203,6 +208,17 @@ fn read_schema_file(path: &std::path::Path) -> anyhow::Result<serde_json::Value>
         .map_err(|e| anyhow::anyhow!("--schema {shown}: not valid JSON: {e}"))
 }
 
+/// The address the outbox's links use: the bound one, or loopback when bound to all interfaces (`0.0.0.0`,
+/// `::`), since the `/_emulator` pages answer loopback clients only.
+fn link_address(local_addr: SocketAddr) -> SocketAddr {
+    let ip = match local_addr.ip() {
+        std::net::IpAddr::V4(ip) if ip.is_unspecified() => std::net::Ipv4Addr::LOCALHOST.into(),
+        std::net::IpAddr::V6(ip) if ip.is_unspecified() => std::net::Ipv6Addr::LOCALHOST.into(),
+        ip => ip,
+    };
+    SocketAddr::new(ip, local_addr.port())
+}
+
 /// A serving emulator. Dropping it stops the server (in-flight requests finish); `shutdown` also waits.
 pub struct RunningEmulator {
     local_addr: SocketAddr,
@@ -241,6 +257,11 @@ impl RunningEmulator {
         };
         let storage = config.storage.clone();
         let (demo, demo_users) = (config.demo, config.demo_users);
+        // The demo's roles also reach demo stores made before they existed.
+        let mut roles = config.roles.clone();
+        if config.demo {
+            roles.extend(store::DEMO_ROLES.iter().map(|r| (*r).to_owned()));
+        }
         let store = tokio::task::spawn_blocking(move || -> anyhow::Result<Store> {
             let dir = match &storage {
                 Storage::Memory => None,
@@ -250,6 +271,11 @@ impl RunningEmulator {
                 Some(dir) => e.context(format!("unusable data dir {}", dir.display())),
                 None => e,
             })?;
+            for role in &roles {
+                store
+                    .create_role(role)
+                    .with_context(|| format!("cannot create the role {role:?}"))?;
+            }
             if demo && store.is_empty()? {
                 let started = std::time::Instant::now();
                 store
@@ -277,6 +303,8 @@ impl RunningEmulator {
             api_key: config.api_key,
             cloudcode_key: config.cloudcode_key,
             body_timeout: config.body_timeout,
+            origin: format!("http://{}", link_address(local_addr)),
+            outbox: std::sync::Mutex::new(outbox::Outbox::default()),
         });
         let app = routes::router(state.clone());
         let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
@@ -315,7 +343,8 @@ impl RunningEmulator {
         )
     }
 
-    /// Test / ops hooks on the running emulator's data.
+    /// Test hooks on the running emulator's data (`test-hooks` feature only).
+    #[cfg(feature = "test-hooks")]
     pub fn admin(&self) -> EmulatorAdmin {
         EmulatorAdmin {
             store: self.state.store.clone(),
@@ -355,12 +384,14 @@ impl std::fmt::Debug for RunningEmulator {
     }
 }
 
-/// Test and ops hooks on a running emulator. Cloneable; every call is short and synchronous.
+/// Test hooks on a running emulator (`test-hooks` feature only). Cloneable; every call is short and synchronous.
+#[cfg(feature = "test-hooks")]
 #[derive(Clone)]
 pub struct EmulatorAdmin {
     store: Arc<Store>,
 }
 
+#[cfg(feature = "test-hooks")]
 impl EmulatorAdmin {
     /// Sets `userStatus` to `"DISABLED"` or `"ENABLED"`; disabling also ends the user's sessions.
     pub fn set_user_status(&self, identity: &str, status: &str) -> anyhow::Result<()> {
@@ -377,12 +408,17 @@ impl EmulatorAdmin {
         self.store.revoke_tokens(identity)
     }
 
+    /// Creates a custom role (besides `Admin`), e.g. `create_role("Editor")`.
+    pub fn create_role(&self, name: &str) -> anyhow::Result<()> {
+        self.store.create_role(name)
+    }
+
     /// Turns dynamic schema definition on or off.
     pub fn set_dynamic_schema(&self, on: bool) {
         self.store
             .settings
             .dynamic_schema
-            .store(on, Ordering::Relaxed);
+            .store(on, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The objectId of the user with this identity (case-insensitive), if any.
@@ -401,6 +437,7 @@ impl EmulatorAdmin {
     }
 }
 
+#[cfg(feature = "test-hooks")]
 impl std::fmt::Debug for EmulatorAdmin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EmulatorAdmin").finish_non_exhaustive()

@@ -12,6 +12,8 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+mod admin;
+
 use super::auth;
 use super::error::{EmuResult, EmulatorError};
 use super::schema::{Column, PASSWORD, Schema};
@@ -40,6 +42,10 @@ pub struct AppState {
     pub cloudcode_key: String,
     /// Time allowed for a whole request body to arrive (then 408).
     pub body_timeout: std::time::Duration,
+    /// `http://HOST:PORT` of the server, for the links in the outbox's mails and the log line about them.
+    pub origin: String,
+    /// The mails the emulator would have sent, and their reset tokens.
+    pub outbox: std::sync::Mutex<super::outbox::Outbox>,
 }
 
 /// The router: one fallback that dispatches on method and path, so every unknown route answers JSON too.
@@ -84,6 +90,9 @@ async fn handle(state: Arc<AppState>, request: Request) -> EmuResult<Response> {
             percent_decode(s).ok_or_else(|| EmulatorError::no_route(parts.method.as_str(), &path))
         })
         .collect::<EmuResult<_>>()?;
+    if segments.first().is_some_and(|s| s == "_emulator") {
+        return emulator_page(&state, parts, body, &segments[1..]).await;
+    }
     let (rest, key) = route_prefix(&state, &segments)
         .ok_or_else(|| EmulatorError::no_route(parts.method.as_str(), &path))??;
     let body = tokio::time::timeout(state.body_timeout, read_body(&parts.headers, body))
@@ -140,8 +149,17 @@ async fn handle(state: Arc<AppState>, request: Request) -> EmuResult<Response> {
         (&Method::PUT, ["users", object_id, "status"]) => {
             set_status(&state, &incoming, object_id).await
         }
+        (&Method::GET, ["users", "userroles", object_id]) => {
+            admin::user_roles(&state, &incoming, object_id).await
+        }
         (&Method::POST, ["users", operation @ ("assignRole" | "unassignRole")]) => {
-            change_role(&incoming, operation)
+            admin::change_role(&state, &incoming, *operation == "assignRole").await
+        }
+        (&Method::GET, ["users", "role", role]) => {
+            admin::find_by_role(&state, &incoming, role).await
+        }
+        (&Method::GET, ["users", "restorepassword", identity]) => {
+            admin::restore_password(&state, &incoming, identity).await
         }
         (&Method::POST, ["users", "verifypassowrd"]) => verify_password(&state, &incoming).await,
         (&Method::GET, ["data", table]) if is_users_table(table) => {
@@ -162,8 +180,47 @@ async fn handle(state: Arc<AppState>, request: Request) -> EmuResult<Response> {
         (&Method::GET, ["data", table, object_id]) if is_users_table(table) => {
             get_user(&state, &incoming, object_id).await
         }
+        (&Method::DELETE, ["data", table, object_id]) if is_users_table(table) => {
+            admin::delete_user(&state, &incoming, object_id).await
+        }
         _ => Err(EmulatorError::no_route(incoming.method.as_str(), &path)),
     }
+}
+
+/// `/_emulator/...` (no app id or key): the emulator's own local-only pages (`routes::admin`).
+async fn emulator_page(
+    state: &AppState,
+    parts: axum::http::request::Parts,
+    body: Body,
+    rest: &[String],
+) -> EmuResult<Response> {
+    let peer = parts
+        .extensions
+        .get::<super::server::PeerAddr>()
+        .map(|peer| peer.0);
+    let body = tokio::time::timeout(state.body_timeout, read_body(&parts.headers, body))
+        .await
+        .map_err(|_| EmulatorError::body_timeout(state.body_timeout))??;
+    let query: Vec<(String, String)> = parts
+        .uri
+        .query()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
+    admin::local_endpoint(
+        state,
+        &parts.method,
+        &rest,
+        &query,
+        &parts.headers,
+        &body,
+        peer,
+    )
+    .await
 }
 
 /// Strips `/{app-id}/{api-key}` or `/api` and tells which key the URL carried. `None`: not an emulator path
@@ -193,7 +250,9 @@ fn route_prefix<'a>(
 }
 
 /// `PUT users/{objectId}/status` `{"userStatus": "ENABLED" | "DISABLED"}`: CloudCode key only (3054 otherwise).
-/// Disabling ends the user's sessions. Answers the updated record.
+/// 8002 for a body that is not a JSON object, 3024 for any other `userStatus`, 3030 for an unknown id. Disabling
+/// ends the user's sessions (their tokens then meet 3064; the real server's behaviour for them is not documented).
+/// Answers the updated record.
 async fn set_status(state: &AppState, incoming: &Incoming, object_id: &str) -> EmuResult<Response> {
     if incoming.key != KeyKind::CloudCode {
         return Err(EmulatorError::bad_request(
@@ -212,28 +271,14 @@ async fn set_status(state: &AppState, incoming: &Incoming, object_id: &str) -> E
         }
     };
     let object_id = object_id.to_owned();
+    let user_token = incoming.user_token.clone();
     let user = blocking(state, move |store| {
+        // A token that is sent must be valid, even with the CloudCode key.
+        store.authenticate_optional(user_token.as_deref())?;
         store.set_user_status_by_id(&object_id, &status)
     })
     .await?;
     Ok(json_response(user))
-}
-
-/// `POST users/assignRole` / `users/unassignRole`: 2011 with a client key. With the CloudCode key the emulator
-/// does not implement role changes yet and says so (roles are built in the admin issue).
-fn change_role(incoming: &Incoming, operation: &str) -> EmuResult<Response> {
-    if incoming.key != KeyKind::CloudCode {
-        return Err(EmulatorError::bad_request(
-            codes::ROLE_CHANGE_NEEDS_SERVER_KEY,
-            "Role assignment is allowed only from the server code (CloudCode key)",
-        ));
-    }
-    // An emulator-level answer like its 404 for unknown routes: the code is the HTTP status.
-    Err(EmulatorError::new(
-        StatusCode::NOT_IMPLEMENTED,
-        i64::from(StatusCode::NOT_IMPLEMENTED.as_u16()),
-        format!("users/{operation} is not implemented in the emulator yet"),
-    ))
 }
 
 /// `POST users/verifypassowrd` `{"password"}` (spelled so by Backendless): 3122 with a client key. With the

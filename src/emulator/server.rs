@@ -38,6 +38,10 @@ pub const QUERY_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long the loop pauses after a failed `accept` (e.g. out of file descriptors) before trying again.
 const ACCEPT_RETRY: Duration = Duration::from_millis(100);
 
+/// The address of the client a request came from, set on every request by [`serve`].
+#[derive(Debug, Clone, Copy)]
+pub struct PeerAddr(pub std::net::SocketAddr);
+
 /// The connection-level limits of [`serve`].
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectionLimits {
@@ -78,8 +82,8 @@ pub async fn serve(
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
             (slot, accepted) = next => {
                 let Ok(slot) = slot else { break };
-                let stream = match accepted {
-                    Ok((stream, _peer)) => stream,
+                let (stream, peer) = match accepted {
+                    Ok(accepted) => accepted,
                     Err(error) => {
                         tracing::warn!("cannot accept a connection: {error}");
                         tokio::time::sleep(ACCEPT_RETRY).await;
@@ -90,7 +94,8 @@ pub async fn serve(
                 // packets cost about 13% of update throughput (loadgen: ~10,700 vs ~12,300 updates/s).
                 let connection = builder.serve_connection(
                     TokioIo::new(FaultShapedStream::new(stream, limits.write_timeout)),
-                    TowerToHyperService::new(app.clone()),
+                    // Each request learns its peer (`/_emulator/*` answers loopback peers only).
+                    TowerToHyperService::new(app.clone().layer(axum::Extension(PeerAddr(peer)))),
                 );
                 let mut stop = stop_rx.clone();
                 connections.spawn(async move {

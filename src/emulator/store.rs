@@ -6,6 +6,8 @@
 //! the WAL file (handed to the OS) before the method returns, so it survives `kill -9` of the process; it is not
 //! guaranteed to survive a power loss or an OS crash (that would need `synchronous=FULL`).
 
+mod admin;
+
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -28,6 +30,8 @@ use super::schema::{
 use super::where_clause::SqlFragment;
 use crate::backendless::codes;
 use crate::cli::Logins;
+
+pub use admin::{ADMIN_ROLE, Access, DEMO_ROLES};
 
 /// The database file inside a `--data` directory.
 pub const DB_FILE_NAME: &str = "emulator.sqlite3";
@@ -287,6 +291,7 @@ impl Store {
         conn.execute_batch(SETUP_SQL)
             .context("cannot create the emulator tables (is the data dir writable?)")?;
         migrate_plain_tokens(&conn).context("cannot migrate the stored sessions")?;
+        admin::setup_roles(&conn).context("cannot create the roles table")?;
         if let Some(dir) = dir {
             // The first write created the -wal and -shm files (with the main file's mode); check them anyway.
             owner_only::tighten_db_files(&dir.join(DB_FILE_NAME))?;
@@ -463,6 +468,10 @@ impl Store {
         }
         for user in &named {
             for role in &user.roles {
+                tx.execute(
+                    "INSERT OR IGNORE INTO _role_names (name) VALUES (?1)",
+                    params![role],
+                )?;
                 tx.execute(
                     "INSERT OR IGNORE INTO _roles (object_id, role) VALUES (?1, ?2)",
                     params![user.object_id, role],
@@ -1059,8 +1068,22 @@ impl Store {
         let Some(caller) = self.authenticate_optional(user_token)? else {
             return Ok(Vec::new());
         };
+        self.find_rows(&caller, query, None)
+    }
+
+    /// A page of records `caller` may see that match the query and, if given, `extra` too.
+    fn find_rows(
+        &self,
+        caller: &Caller,
+        query: &FindQuery,
+        extra: Option<&SqlFragment>,
+    ) -> EmuResult<Vec<Value>> {
         let schema = self.schema();
-        let (condition, mut params) = condition_sql(&caller, query.where_sql.as_ref());
+        let (mut condition, mut params) = condition_sql(caller, query.where_sql.as_ref());
+        if let Some(extra) = extra {
+            condition = format!("({condition}) AND ({})", extra.sql);
+            params.extend(extra.params.iter().cloned());
+        }
         let names: Vec<String> = query.columns.iter().map(|c| quote_ident(&c.name)).collect();
         let mut order = query.order_by.clone();
         // A total order keeps paging stable. Sorting on a unique column already gives one; adding `rowid`
@@ -1113,6 +1136,7 @@ impl Store {
     }
 
     /// Sets `userStatus` (`ENABLED` / `DISABLED`) of the user with this identity; disabling also ends its sessions.
+    #[cfg(feature = "test-hooks")] // only `EmulatorAdmin` (tests) calls this
     pub fn set_user_status(&self, identity: &str, status: &str) -> anyhow::Result<()> {
         anyhow::ensure!(
             matches!(status, "ENABLED" | "DISABLED"),
@@ -1174,6 +1198,7 @@ impl Store {
     }
 
     /// Deletes a user record. Its sessions stay, so its token now meets 3030 / 1000 (CONTRACT §3).
+    #[cfg(feature = "test-hooks")] // only `EmulatorAdmin` (tests) calls this
     pub fn delete_user(&self, object_id: &str) -> anyhow::Result<bool> {
         let inner = self.lock();
         let deleted = inner.conn.execute(
@@ -1184,6 +1209,7 @@ impl Store {
     }
 
     /// Ends every session of the user with this identity.
+    #[cfg(feature = "test-hooks")] // only `EmulatorAdmin` (tests) calls this
     pub fn revoke_tokens(&self, identity: &str) -> anyhow::Result<()> {
         let object_id = self
             .object_id_of(identity)?
@@ -1193,11 +1219,13 @@ impl Store {
     }
 
     /// The objectId of the user with this identity (case-insensitive).
+    #[cfg(feature = "test-hooks")] // only `EmulatorAdmin` (tests) calls this
     pub fn object_id_of(&self, identity: &str) -> anyhow::Result<Option<String>> {
         Ok(self.lock().identity_owner(identity)?)
     }
 
-    /// Adds a column (test/ops hook), e.g. `("nickname", "STRING", true)`.
+    /// Adds a column (test hook), e.g. `("nickname", "STRING", true)`.
+    #[cfg(feature = "test-hooks")] // only `EmulatorAdmin` (tests) calls this
     pub fn add_column(
         &self,
         name: &str,
@@ -1437,7 +1465,7 @@ impl Inner {
         session.last_used_ms = now;
         let caller = Caller {
             object_id: session.object_id.clone(),
-            is_admin: session.roles.iter().any(|r| r == "Admin"),
+            is_admin: session.roles.iter().any(|r| r == ADMIN_ROLE),
             roles: session.roles.clone(),
         };
         // The sliding timeout is tracked in memory; the database copy is refreshed at most once a minute so a

@@ -6,11 +6,13 @@
 //! - [`record`]: a user record kept exactly as received.
 //! - [`diff`]: the changed, editable properties as an update body.
 //! - [`merge`]: the three-way merge of a save that raced another writer.
+//! - [`registration`]: the fields a registration asks for and their typed values.
 
 pub mod diff;
 pub mod geometry;
 pub mod merge;
 pub mod record;
+pub mod registration;
 pub mod schema;
 #[cfg(test)]
 pub(crate) mod test_fixtures;

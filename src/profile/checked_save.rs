@@ -29,17 +29,31 @@ pub async fn save_checked(
     base_updated: Option<i64>,
     changes: &Changeset,
 ) -> Result<SaveOutcome, ApiError> {
+    save_checked_keeping_base(client, token, object_id, base_updated, changes)
+        .await
+        .map(|(outcome, _)| outcome)
+}
+
+/// [`save_checked`], also answering the record as re-read before the write: the "old" values of the
+/// change journal (`crate::history`).
+pub async fn save_checked_keeping_base(
+    client: &Client,
+    token: Option<&UserToken>,
+    object_id: &str,
+    base_updated: Option<i64>,
+    changes: &Changeset,
+) -> Result<(SaveOutcome, UserRecord), ApiError> {
     let current = client
         .get_user(token, object_id)
         .await
         .map_err(own_record_gone)?;
     if current.updated_ms() != base_updated {
-        return Ok(SaveOutcome::Conflict(current));
+        return Ok((SaveOutcome::Conflict(current.clone()), current));
     }
     client
         .update_user(token, object_id, changes)
         .await
-        .map(SaveOutcome::Saved)
+        .map(|saved| (SaveOutcome::Saved(saved), current))
 }
 
 /// The re-read of one's own record answers 1000 ("no entity with that id") when the account was deleted

@@ -3,7 +3,7 @@
 //! A draft holds property edits and the values they were made against; never a password or a user-token.
 
 use std::fs;
-use std::io::{self, Write as _};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -59,6 +59,13 @@ impl Draft {
     }
 }
 
+/// The owner key of the draft of another user's record `object_id` edited by `identity` (an admin), for
+/// [`draft_path`], [`load`] and [`delete`] in place of an identity: it holds a line break, which no
+/// identity does, so the admin's draft of a record never meets their own profile's draft.
+pub fn record_owner(identity: &str, object_id: &str) -> String {
+    format!("{}\nrecord {object_id}", identity.trim())
+}
+
 /// Where the draft of `identity` on `connection_key` lives under `data_dir`. The file name is a hash of
 /// both (identities compare case-insensitively), so it is safe on every file system.
 pub fn draft_path(data_dir: &Path, connection_key: &str, identity: &str) -> PathBuf {
@@ -79,28 +86,8 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 /// never half of one.
 pub fn save(data_dir: &Path, draft: &Draft) -> io::Result<PathBuf> {
     let path = draft_path(data_dir, &draft.connection_key, &draft.identity);
-    let dir = path.parent().unwrap_or(data_dir);
-    fs::create_dir_all(dir)?;
     let bytes = serde_json::to_vec_pretty(draft).map_err(io::Error::other)?;
-    let tmp = path.with_extension("json.tmp");
-    {
-        let mut options = fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt as _;
-            options.mode(0o600);
-        }
-        let mut file = options.open(&tmp)?;
-        file.write_all(&bytes)?;
-        file.sync_all()?;
-    }
-    fs::rename(&tmp, &path)?;
-    // The rename itself must reach the disk too.
-    #[cfg(unix)]
-    if let Ok(folder) = fs::File::open(dir) {
-        folder.sync_all().ok();
-    }
+    crate::private_file::write(&path, &bytes)?;
     Ok(path)
 }
 
@@ -187,6 +174,37 @@ mod tests {
         assert!(load(dir.path(), "local-demo", "bob@example.com").is_none());
         assert!(load(dir.path(), "https://x#APP", "alice@example.com").is_none());
         assert!(load(dir.path(), "local-demo", "alice@example.com").is_some());
+    }
+
+    #[test]
+    fn an_admins_draft_of_a_record_is_kept_apart_from_their_own_and_from_other_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let admin = "admin@example.com";
+        let of_bob = record_owner(admin, "B1");
+        save(
+            dir.path(),
+            &Draft::new("local-demo", admin, "A9", None, edits()),
+        )
+        .unwrap();
+        save(
+            dir.path(),
+            &Draft::new("local-demo", &of_bob, "B1", None, edits()),
+        )
+        .unwrap();
+        assert_ne!(
+            draft_path(dir.path(), "local-demo", admin),
+            draft_path(dir.path(), "local-demo", &of_bob)
+        );
+        assert_eq!(
+            load(dir.path(), "local-demo", admin).unwrap().object_id,
+            "A9"
+        );
+        assert_eq!(
+            load(dir.path(), "local-demo", &of_bob).unwrap().object_id,
+            "B1"
+        );
+        let of_carol = record_owner(admin, "C1");
+        assert!(load(dir.path(), "local-demo", &of_carol).is_none());
     }
 
     #[test]

@@ -70,9 +70,10 @@ pub struct FieldEdit {
     pub text: String,
     /// The explicit null toggle: the value is null, whatever `text` says.
     pub is_null: bool,
-    /// Set when the buffer cannot be saved as is; recomputed on every edit.
-    pub problem: Option<FieldProblem>,
-    /// Whether the buffer differs in meaning from the baseline; recomputed on every edit.
+    /// Set when the buffer cannot be saved as is. Derived: only [`FieldEdit::edit`] changes the buffer, and it
+    /// recomputes this.
+    problem: Option<FieldProblem>,
+    /// Whether the buffer differs in meaning from the baseline. Derived like `problem`.
     dirty: bool,
     /// The text the buffer started with: an untouched buffer is never a change, even for a value the
     /// program cannot round-trip exactly.
@@ -92,8 +93,96 @@ pub struct NewProperty {
     pub text: String,
     /// Null instead of the text.
     pub is_null: bool,
-    /// Set when `text` does not parse.
-    pub problem: Option<FieldProblem>,
+    /// Set when `text` does not parse. Derived: set by [`NewProperty::new`] and [`NewProperty::edit`].
+    problem: Option<FieldProblem>,
+}
+
+impl FieldEdit {
+    /// A fresh, clean buffer for `property` from `record`.
+    fn fresh(property: &Property, record: &UserRecord) -> Self {
+        let value = record
+            .get(&property.name)
+            .map_or(Value::Null, |raw| Value::from_json(&property.ty, raw));
+        let (text, is_null) = match &value {
+            Value::Null => (String::new(), true),
+            other => (edit_text(other), false),
+        };
+        let problem =
+            (property.required && (is_null || text.is_empty())).then_some(FieldProblem::Required);
+        Self {
+            baseline_text: text.clone(),
+            baseline_null: is_null,
+            text,
+            is_null,
+            problem,
+            dirty: false,
+        }
+    }
+
+    /// Why the buffer cannot be saved as is (or the required hint), if so.
+    pub fn problem(&self) -> Option<&FieldProblem> {
+        self.problem.as_ref()
+    }
+
+    /// Whether the buffer differs in meaning from the value it started with (one that does not parse does).
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
+    /// The one way a buffer changes: `change` gets the text and the null flag, then the problem and dirtiness
+    /// are recomputed against `property` and the baseline raw value `original`.
+    fn edit(
+        &mut self,
+        property: &Property,
+        original: Option<&serde_json::Value>,
+        change: impl FnOnce(&mut String, &mut bool),
+    ) {
+        change(&mut self.text, &mut self.is_null);
+        let value = buffer_value(&property.ty, &self.text, self.is_null);
+        self.problem = match &value {
+            Err(problem) => Some(problem.clone()),
+            Ok(Value::Null) if property.required => Some(FieldProblem::Required),
+            Ok(Value::Text(text)) if property.required && text.is_empty() => {
+                Some(FieldProblem::Required)
+            }
+            Ok(_) => None,
+        };
+        let untouched = self.text == self.baseline_text && self.is_null == self.baseline_null;
+        self.dirty = !untouched
+            && match &value {
+                Ok(value) => !same_meaning(
+                    &property.ty,
+                    original.unwrap_or(&serde_json::Value::Null),
+                    value,
+                ),
+                Err(_) => true,
+            };
+    }
+}
+
+impl NewProperty {
+    /// A property being added, its problem computed from `text`.
+    fn new(name: String, kind: PropertyType, text: String, is_null: bool) -> Self {
+        let problem = buffer_value(&kind, &text, is_null).err();
+        Self {
+            name,
+            kind,
+            text,
+            is_null,
+            problem,
+        }
+    }
+
+    /// Why the value cannot be saved as typed, if so.
+    pub fn problem(&self) -> Option<&FieldProblem> {
+        self.problem.as_ref()
+    }
+
+    /// The one way the value changes: `change` gets the text and the null flag, then the problem is recomputed.
+    fn edit(&mut self, change: impl FnOnce(&mut String, &mut bool)) {
+        change(&mut self.text, &mut self.is_null);
+        self.problem = buffer_value(&self.kind, &self.text, self.is_null).err();
+    }
 }
 
 /// A problem above the grid: not tied to one field.
@@ -177,12 +266,11 @@ pub struct ReviewRow {
 pub struct EditSession {
     /// The described schema; grows when a new property is saved.
     schema: Schema,
-    /// The record as last loaded or saved: the baseline of every diff.
+    /// The record as last loaded or saved: the baseline of every diff. Changes only in `rebuild`.
     original: UserRecord,
-    /// Buffers of the editable properties, by name.
-    fields: BTreeMap<String, FieldEdit>,
-    /// Properties being added, in the order the user added them.
-    new_properties: Vec<NewProperty>,
+    /// The property buffers. Every change goes through `Counted::change`, which moves the revision: no
+    /// mutator can forget to.
+    buffers: Counted<Buffers>,
     /// Password change buffers; cleared after a save that sent them.
     password: PasswordChange,
     /// Errors the server placed at a field; each clears when the user edits that field.
@@ -196,24 +284,58 @@ pub struct EditSession {
     /// Set when a save failed because the session ended; cleared by the next save.
     session_ended: bool,
     /// States to go back to (newest last); cleared when the baseline changes (a save, a merge).
-    undo: Vec<Snapshot>,
+    undo: Vec<Buffers>,
     /// States undone, to go forward to again (newest last); cleared by any new edit.
-    redo: Vec<Snapshot>,
+    redo: Vec<Buffers>,
     /// The field being typed into: further keystrokes there join the same undo step. Cleared by any other
     /// kind of edit, by undo and by redo.
     typing: Option<String>,
-    /// Counts every change of the buffers (edits, undo, redo, reverts, saves); the app writes the draft
-    /// when it moves.
-    revision: u64,
 }
 
-/// The undoable part of a session: the property buffers. The password is left out on purpose, so no copy
-/// of it is kept in the history.
+/// The property buffers, which are also the undoable part of a session. The password is left out on purpose,
+/// so no copy of it is kept in the history.
 #[derive(Debug, Clone, PartialEq)]
-struct Snapshot {
+struct Buffers {
+    /// Buffers of the editable properties, by name.
     fields: BTreeMap<String, FieldEdit>,
+    /// Properties being added, in the order the user added them.
     new_properties: Vec<NewProperty>,
 }
+
+mod counted {
+    /// A value whose every mutable borrow counts as a change. Its field is private to this module, so code
+    /// beside it cannot change the value without moving the revision.
+    #[derive(Debug, Clone)]
+    pub(super) struct Counted<T> {
+        value: T,
+        revision: u64,
+    }
+
+    impl<T> Counted<T> {
+        pub(super) fn new(value: T) -> Self {
+            Self { value, revision: 0 }
+        }
+
+        pub(super) fn get(&self) -> &T {
+            &self.value
+        }
+
+        /// The value, to change it: moves the revision.
+        pub(super) fn change(&mut self) -> &mut T {
+            self.revision += 1;
+            &mut self.value
+        }
+
+        /// How many times the value was handed out to be changed.
+        pub(super) fn revision(&self) -> u64 {
+            self.revision
+        }
+    }
+}
+use counted::Counted;
+
+/// A dirty buffer carried over a new baseline: (name, text, null).
+type KeptEdit = (String, String, bool);
 
 /// The most undo steps kept.
 const UNDO_LIMIT: usize = 200;
@@ -241,8 +363,10 @@ impl EditSession {
         Self {
             schema,
             original: record,
-            fields,
-            new_properties: Vec::new(),
+            buffers: Counted::new(Buffers {
+                fields,
+                new_properties: Vec::new(),
+            }),
             password: PasswordChange::default(),
             server_errors: HashMap::new(),
             banner: None,
@@ -252,8 +376,12 @@ impl EditSession {
             undo: Vec::new(),
             redo: Vec::new(),
             typing: None,
-            revision: 0,
         }
+    }
+
+    /// The buffers of the editable properties.
+    fn fields(&self) -> &BTreeMap<String, FieldEdit> {
+        &self.buffers.get().fields
     }
 
     /// The schema the grid is typed by.
@@ -268,12 +396,12 @@ impl EditSession {
 
     /// The buffer of an editable property; `None` for read-only, write-only or unknown names.
     pub fn field(&self, name: &str) -> Option<&FieldEdit> {
-        self.fields.get(name)
+        self.fields().get(name)
     }
 
     /// Whether `name` can be edited in the grid.
     pub fn is_editable(&self, name: &str) -> bool {
-        self.fields.contains_key(name)
+        self.fields().contains_key(name)
     }
 
     /// Whether the schema allows null for `name` (the "null" toggle is offered).
@@ -287,41 +415,41 @@ impl EditSession {
     pub fn set_text(&mut self, name: &str, text: impl Into<String>) {
         let text = text.into();
         if self
-            .fields
+            .fields()
             .get(name)
             .is_some_and(|field| field.text == text)
         {
             return;
         }
         self.checkpoint(Some(name));
-        self.edit_field(name, |field| field.text = text);
+        self.edit_field(name, |old, _| *old = text);
     }
 
     /// Turns the explicit null of `name` on or off; clears that field's server error.
     pub fn set_null(&mut self, name: &str, is_null: bool) {
         if self
-            .fields
+            .fields()
             .get(name)
             .is_none_or(|field| field.is_null == is_null)
         {
             return;
         }
         self.checkpoint(None);
-        self.edit_field(name, |field| field.is_null = is_null);
+        self.edit_field(name, |_, null| *null = is_null);
     }
 
     /// The user typed `text` into the null field `name`: the text replaces null, as in a spreadsheet. One
     /// undo step (back to null), which the keystrokes that follow join.
     pub fn type_into_null(&mut self, name: &str, text: impl Into<String>) {
         let text = text.into();
-        if self.fields.get(name).is_none_or(|field| !field.is_null) {
+        if self.fields().get(name).is_none_or(|field| !field.is_null) {
             self.set_text(name, text);
             return;
         }
         self.checkpoint(Some(name));
-        self.edit_field(name, |field| {
-            field.is_null = false;
-            field.text = text;
+        self.edit_field(name, |old, null| {
+            *null = false;
+            *old = text;
         });
     }
 
@@ -331,7 +459,7 @@ impl EditSession {
         let Some(property) = self.schema.get(name) else {
             return false;
         };
-        if !self.fields.contains_key(name) {
+        if !self.fields().contains_key(name) {
             return false;
         }
         let typed = Value::from_json(&property.ty, value);
@@ -342,11 +470,11 @@ impl EditSession {
             Value::Null => (None, true),
             other => (Some(edit_text(other)), false),
         };
-        self.edit_field(name, |field| {
+        self.edit_field(name, |old, null| {
             if let Some(text) = text {
-                field.text = text;
+                *old = text;
             }
-            field.is_null = is_null;
+            *null = is_null;
         });
         true
     }
@@ -372,36 +500,26 @@ impl EditSession {
 
     /// Remembers the buffers before an edit. Keystrokes into the same field (`typing`) share one step.
     fn checkpoint(&mut self, typing: Option<&str>) {
-        self.revision += 1;
         if typing.is_some() && self.typing.as_deref() == typing {
             return;
         }
         self.typing = typing.map(str::to_owned);
-        self.undo.push(self.snapshot());
+        self.undo.push(self.buffers.get().clone());
         if self.undo.len() > UNDO_LIMIT {
             self.undo.remove(0);
         }
         self.redo.clear();
     }
 
-    fn snapshot(&self) -> Snapshot {
-        Snapshot {
-            fields: self.fields.clone(),
-            new_properties: self.new_properties.clone(),
-        }
-    }
-
-    fn restore(&mut self, snapshot: Snapshot) {
+    fn restore(&mut self, snapshot: Buffers) {
         // Server errors belong to the values they were reported for; a restored buffer may differ.
         for (name, field) in &snapshot.fields {
-            if self.fields.get(name) != Some(field) {
+            if self.fields().get(name) != Some(field) {
                 self.server_errors.remove(name);
             }
         }
-        self.fields = snapshot.fields;
-        self.new_properties = snapshot.new_properties;
+        *self.buffers.change() = snapshot;
         self.typing = None;
-        self.revision += 1;
     }
 
     /// Whether there is an edit to undo.
@@ -419,7 +537,7 @@ impl EditSession {
         let Some(previous) = self.undo.pop() else {
             return false;
         };
-        self.redo.push(self.snapshot());
+        self.redo.push(self.buffers.get().clone());
         self.restore(previous);
         true
     }
@@ -429,14 +547,15 @@ impl EditSession {
         let Some(next) = self.redo.pop() else {
             return false;
         };
-        self.undo.push(self.snapshot());
+        self.undo.push(self.buffers.get().clone());
         self.restore(next);
         true
     }
 
-    /// Counts changes of the buffers; the app writes the draft when it moves.
+    /// Counts changes of the buffers (edits, undo, redo, reverts, saves, merges); the app writes the draft
+    /// when it moves. Derived from the buffers' own change counter, so every mutator moves it.
     pub fn revision(&self) -> u64 {
-        self.revision
+        self.buffers.revision()
     }
 
     // --------------------------------------------------------------------------------------------
@@ -446,7 +565,7 @@ impl EditSession {
     /// never included.
     pub fn pending_edits(&self) -> Vec<PendingEdit> {
         let mut edits: Vec<PendingEdit> = self
-            .fields
+            .fields()
             .iter()
             .filter(|(_, field)| field.dirty)
             .map(|(name, field)| PendingEdit {
@@ -457,7 +576,7 @@ impl EditSession {
                 base: self.original.get(name).cloned(),
             })
             .collect();
-        edits.extend(self.new_properties.iter().map(|added| PendingEdit {
+        edits.extend(self.new_properties().iter().map(|added| PendingEdit {
             name: added.name.clone(),
             text: added.text.clone(),
             is_null: added.is_null,
@@ -475,23 +594,21 @@ impl EditSession {
         let mut skipped = Vec::new();
         for edit in edits {
             match &edit.new_kind {
-                None if self.fields.contains_key(&edit.name) => {
+                None if self.fields().contains_key(&edit.name) => {
                     let (text, is_null) = (edit.text.clone(), edit.is_null);
-                    self.edit_field(&edit.name, |field| {
-                        field.text = text;
-                        field.is_null = is_null;
+                    self.edit_field(&edit.name, |old, null| {
+                        *old = text;
+                        *null = is_null;
                     });
                 }
                 Some(kind) if self.check_new_name(&edit.name).is_ok() => {
-                    let kind = PropertyType::from_backendless(kind);
-                    let problem = buffer_value(&kind, &edit.text, edit.is_null).err();
-                    self.new_properties.push(NewProperty {
-                        name: edit.name.clone(),
-                        kind,
-                        text: edit.text.clone(),
-                        is_null: edit.is_null,
-                        problem,
-                    });
+                    let added = NewProperty::new(
+                        edit.name.clone(),
+                        PropertyType::from_backendless(kind),
+                        edit.text.clone(),
+                        edit.is_null,
+                    );
+                    self.buffers.change().new_properties.push(added);
                 }
                 _ => skipped.push(edit.name.clone()),
             }
@@ -502,14 +619,14 @@ impl EditSession {
     /// The changes that parse, ignoring buffers that do not (a merge can only compare values).
     pub fn parsed_changes(&self) -> Changeset {
         let mut edited = self.original.clone();
-        for (name, field) in self.fields.iter().filter(|(_, field)| field.dirty) {
+        for (name, field) in self.fields().iter().filter(|(_, field)| field.dirty) {
             if let Some(property) = self.schema.get(name)
                 && let Ok(value) = buffer_value(&property.ty, &field.text, field.is_null)
             {
                 edited.set(name, value.to_json());
             }
         }
-        for added in &self.new_properties {
+        for added in self.new_properties() {
             if let Ok(value) = buffer_value(&added.kind, &added.text, added.is_null) {
                 edited.set(&added.name, value.to_json());
             }
@@ -522,46 +639,65 @@ impl EditSession {
     /// show the server's value. Ends any save in flight and clears the undo history (the baseline moved).
     pub fn rebase(&mut self, theirs: UserRecord, take_theirs: &[String]) {
         let keep = |name: &str| !take_theirs.iter().any(|taken| taken == name);
-        let kept: Vec<(String, String, bool)> = self
-            .fields
+        let kept = self.dirty_buffers(|name, _| keep(name));
+        self.buffers
+            .change()
+            .new_properties
+            .retain(|added| keep(&added.name));
+        self.rebuild(theirs, kept);
+    }
+
+    /// The dirty buffers `keep` chooses, to carry over a new baseline with [`Self::rebuild`].
+    fn dirty_buffers(&self, keep: impl Fn(&str, &FieldEdit) -> bool) -> Vec<KeptEdit> {
+        self.fields()
             .iter()
-            .filter(|(name, field)| field.dirty && keep(name))
+            .filter(|(name, field)| field.dirty && keep(name, field))
             .map(|(name, field)| (name.clone(), field.text.clone(), field.is_null))
-            .collect();
-        self.new_properties.retain(|added| keep(&added.name));
-        self.original = theirs;
-        self.fields = editable_buffers(&self.schema, &self.original);
+            .collect()
+    }
+
+    /// The one "keep dirty buffers, rebuild" step of a save and a merge: `original` becomes the baseline,
+    /// every buffer starts again from it, then `kept` is typed back in. Ends any save in flight, clears
+    /// the server's field errors and the undo history (the baseline moved).
+    fn rebuild(&mut self, original: UserRecord, kept: Vec<KeptEdit>) {
+        self.original = original;
+        let mut fields = editable_buffers(&self.schema, &self.original);
         for (name, text, is_null) in kept {
-            self.edit_field(&name, |field| {
-                field.text = text;
-                field.is_null = is_null;
-            });
+            if let (Some(property), Some(field)) = (self.schema.get(&name), fields.get_mut(&name)) {
+                field.edit(property, self.original.get(&name), |old, null| {
+                    *old = text;
+                    *null = is_null;
+                });
+            }
         }
+        self.buffers.change().fields = fields;
         self.save = SaveState::Idle;
         self.server_errors.clear();
         self.undo.clear();
         self.redo.clear();
         self.typing = None;
-        self.revision += 1;
     }
 
-    /// Applies `change` to the buffer of `name`, then recomputes its problem and dirtiness.
-    fn edit_field(&mut self, name: &str, change: impl FnOnce(&mut FieldEdit)) {
+    /// Applies `change` to the text and null flag of `name`'s buffer (which recomputes its problem and
+    /// dirtiness) and clears that field's server error.
+    fn edit_field(&mut self, name: &str, change: impl FnOnce(&mut String, &mut bool)) {
         let Some(property) = self.schema.get(name) else {
             return;
         };
-        let Some(field) = self.fields.get_mut(name) else {
+        if !self.fields().contains_key(name) {
             return;
-        };
-        change(field);
-        refresh(field, property, self.original.get(name));
+        }
+        let original = self.original.get(name);
+        if let Some(field) = self.buffers.change().fields.get_mut(name) {
+            field.edit(property, original, change);
+        }
         self.server_errors.remove(name);
     }
 
     /// The value `name` would be saved as, or why it cannot be.
     pub fn edited_value(&self, name: &str) -> Option<Result<Value, FieldProblem>> {
         let property = self.schema.get(name)?;
-        let field = self.fields.get(name)?;
+        let field = self.fields().get(name)?;
         Some(buffer_value(&property.ty, &field.text, field.is_null))
     }
 
@@ -570,16 +706,16 @@ impl EditSession {
         if name == PASSWORD_FIELD {
             return self.password.is_touched();
         }
-        if let Some(field) = self.fields.get(name) {
+        if let Some(field) = self.fields().get(name) {
             return field.dirty;
         }
-        self.new_properties.iter().any(|added| added.name == name)
+        self.new_properties().iter().any(|added| added.name == name)
     }
 
     /// How many fields differ from the baseline (password and new properties included).
     pub fn dirty_count(&self) -> usize {
-        let fields = self.fields.values().filter(|field| field.dirty).count();
-        fields + self.new_properties.len() + usize::from(self.password.is_touched())
+        let fields = self.fields().values().filter(|field| field.dirty).count();
+        fields + self.new_properties().len() + usize::from(self.password.is_touched())
     }
 
     /// Whether anything would be lost by discarding the session.
@@ -597,15 +733,16 @@ impl EditSession {
         if name == PASSWORD_FIELD {
             self.password = PasswordChange::default();
         } else if let Some(index) = self
-            .new_properties
+            .new_properties()
             .iter()
             .position(|added| added.name == name)
         {
-            self.new_properties.remove(index);
+            self.buffers.change().new_properties.remove(index);
         } else if let Some(property) = self.schema.get(name)
-            && let Some(field) = self.fields.get_mut(name)
+            && self.fields().contains_key(name)
         {
-            *field = buffer_for(property, &self.original);
+            let fresh = FieldEdit::fresh(property, &self.original);
+            self.buffers.change().fields.insert(name.to_owned(), fresh);
         }
     }
 
@@ -615,8 +752,10 @@ impl EditSession {
             return;
         }
         self.checkpoint(None);
-        self.fields = editable_buffers(&self.schema, &self.original);
-        self.new_properties.clear();
+        *self.buffers.change() = Buffers {
+            fields: editable_buffers(&self.schema, &self.original),
+            new_properties: Vec::new(),
+        };
         self.password = PasswordChange::default();
         self.server_errors.clear();
     }
@@ -646,7 +785,7 @@ impl EditSession {
 
     /// The properties being added.
     pub fn new_properties(&self) -> &[NewProperty] {
-        &self.new_properties
+        &self.buffers.get().new_properties
     }
 
     /// Why `name` cannot be a new property's name, if it cannot. Names compare case-insensitively, like
@@ -663,7 +802,10 @@ impl EditSession {
             || self.original.names().any(clashes)
             || SYSTEM_PROPERTIES.iter().any(|system| clashes(system))
             || clashes(PASSWORD)
-            || self.new_properties.iter().any(|added| clashes(&added.name));
+            || self
+                .new_properties()
+                .iter()
+                .any(|added| clashes(&added.name));
         if taken {
             Err(FieldProblem::NameTaken)
         } else {
@@ -681,14 +823,8 @@ impl EditSession {
         let name = name.trim();
         self.check_new_name(name)?;
         self.checkpoint(None);
-        let problem = buffer_value(&kind, text, false).err();
-        self.new_properties.push(NewProperty {
-            name: name.to_owned(),
-            kind,
-            text: text.to_owned(),
-            is_null: false,
-            problem,
-        });
+        let added = NewProperty::new(name.to_owned(), kind, text.to_owned(), false);
+        self.buffers.change().new_properties.push(added);
         Ok(())
     }
 
@@ -696,28 +832,31 @@ impl EditSession {
     pub fn set_new_text(&mut self, index: usize, text: impl Into<String>) {
         let text = text.into();
         let Some(name) = self
-            .new_properties
+            .new_properties()
             .get(index)
             .map(|added| added.name.clone())
         else {
             return;
         };
         self.checkpoint(Some(&format!("(new) {name}")));
-        self.edit_new(index, |added| added.text = text);
+        self.edit_new(index, |old, _| *old = text);
     }
 
     /// Turns the null of the added property `index` on or off; clears its server error.
     pub fn set_new_null(&mut self, index: usize, is_null: bool) {
         self.checkpoint(None);
-        self.edit_new(index, |added| added.is_null = is_null);
+        self.edit_new(index, |_, null| *null = is_null);
     }
 
-    fn edit_new(&mut self, index: usize, change: impl FnOnce(&mut NewProperty)) {
-        if let Some(added) = self.new_properties.get_mut(index) {
-            change(added);
-            added.problem = buffer_value(&added.kind, &added.text, added.is_null).err();
-            self.server_errors.remove(&added.name);
+    /// Applies `change` to the text and null flag of the added property `index` (which recomputes its
+    /// problem) and clears its server error.
+    fn edit_new(&mut self, index: usize, change: impl FnOnce(&mut String, &mut bool)) {
+        if index >= self.new_properties().len() {
+            return;
         }
+        let added = &mut self.buffers.change().new_properties[index];
+        added.edit(change);
+        self.server_errors.remove(&added.name);
     }
 
     // --------------------------------------------------------------------------------------------
@@ -727,7 +866,7 @@ impl EditSession {
     pub fn changeset(&self) -> Result<Changeset, Vec<(String, FieldProblem)>> {
         let mut problems = Vec::new();
         let mut edited = self.original.clone();
-        for (name, field) in self.fields.iter().filter(|(_, field)| field.dirty) {
+        for (name, field) in self.fields().iter().filter(|(_, field)| field.dirty) {
             let Some(property) = self.schema.get(name) else {
                 continue;
             };
@@ -736,7 +875,7 @@ impl EditSession {
                 Err(problem) => problems.push((name.clone(), problem)),
             }
         }
-        for added in &self.new_properties {
+        for added in self.new_properties() {
             match buffer_value(&added.kind, &added.text, added.is_null) {
                 Ok(value) => edited.set(&added.name, value.to_json()),
                 Err(problem) => problems.push((added.name.clone(), problem)),
@@ -788,7 +927,11 @@ impl EditSession {
 
     /// The type of `name`: from the schema, else from an added property, else as the server would infer it.
     pub fn kind_of(&self, name: &str) -> PropertyType {
-        if let Some(added) = self.new_properties.iter().find(|added| added.name == name) {
+        if let Some(added) = self
+            .new_properties()
+            .iter()
+            .find(|added| added.name == name)
+        {
             return added.kind.clone();
         }
         self.schema.type_of(
@@ -838,21 +981,15 @@ impl EditSession {
             SaveState::Idle => Changeset::default(),
         };
         // Columns the save created join the schema, typed as the user chose.
-        let (created, still_new): (Vec<NewProperty>, Vec<NewProperty>) =
-            std::mem::take(&mut self.new_properties)
-                .into_iter()
-                .partition(|added| sent.get(&added.name).is_some());
-        let mut kept: Vec<(String, String, bool)> = Vec::new();
+        let (created, still_new): (Vec<NewProperty>, Vec<NewProperty>) = self
+            .new_properties()
+            .iter()
+            .cloned()
+            .partition(|added| sent.get(&added.name).is_some());
+        let mut kept: Vec<KeptEdit> = Vec::new();
         for added in created {
             // Edited again while the save was in flight: keep the newer text as a pending change.
-            let sent_as_is = match (
-                sent.get(&added.name),
-                buffer_value(&added.kind, &added.text, added.is_null),
-            ) {
-                (Some(sent_value), Ok(value)) => same_meaning(&added.kind, sent_value, &value),
-                _ => false,
-            };
-            if !sent_as_is {
+            if !sent_as_is(&sent, &added.name, &added.kind, &added.text, added.is_null) {
                 kept.push((added.name.clone(), added.text.clone(), added.is_null));
             }
             if self.schema.get(&added.name).is_none() {
@@ -861,42 +998,19 @@ impl EditSession {
                     .with_property(Property::dynamic(added.name, added.kind));
             }
         }
-        for (name, field) in self.fields.iter().filter(|(_, field)| field.dirty) {
-            let Some(property) = self.schema.get(name) else {
-                continue;
-            };
-            let sent_as_is = match (
-                sent.get(name),
-                buffer_value(&property.ty, &field.text, field.is_null),
-            ) {
-                (Some(sent_value), Ok(value)) => same_meaning(&property.ty, sent_value, &value),
-                _ => false,
-            };
-            if !sent_as_is {
-                kept.push((name.clone(), field.text.clone(), field.is_null));
-            }
-        }
-        self.original = record;
-        self.fields = editable_buffers(&self.schema, &self.original);
-        for (name, text, is_null) in kept {
-            self.edit_field(&name, |field| {
-                field.text = text;
-                field.is_null = is_null;
-            });
-        }
-        self.new_properties = still_new;
+        kept.extend(self.dirty_buffers(|name, field| {
+            self.schema.get(name).is_some_and(|property| {
+                !sent_as_is(&sent, name, &property.ty, &field.text, field.is_null)
+            })
+        }));
+        self.buffers.change().new_properties = still_new;
+        self.rebuild(record, kept);
         if sent.get(PASSWORD_FIELD).is_some() {
             self.password = PasswordChange::default();
         }
-        self.server_errors.clear();
         self.banner = None;
         self.retry = None;
         self.session_ended = false;
-        // Undo reaches back to the save, not beyond it: the baseline moved.
-        self.undo.clear();
-        self.redo.clear();
-        self.typing = None;
-        self.revision += 1;
     }
 
     /// The server refused `sent`: places the error at its fields, in the banner, or reports the ended
@@ -937,8 +1051,8 @@ impl EditSession {
     /// Whether the grid has a place for an error at `name`.
     fn shows_field(&self, name: &str) -> bool {
         name == PASSWORD_FIELD
-            || self.fields.contains_key(name)
-            || self.new_properties.iter().any(|a| a.name == name)
+            || self.fields().contains_key(name)
+            || self.new_properties().iter().any(|a| a.name == name)
     }
 
     /// The server's error at `name`, if any.
@@ -982,57 +1096,13 @@ fn editable_buffers(schema: &Schema, record: &UserRecord) -> BTreeMap<String, Fi
         .properties()
         .iter()
         .filter(|property| is_editable_property(property))
-        .map(|property| (property.name.clone(), buffer_for(property, record)))
+        .map(|property| (property.name.clone(), FieldEdit::fresh(property, record)))
         .collect()
 }
 
 /// Whether the grid offers an input for `property` (editable types, read-write, not the password).
 pub fn is_editable_property(property: &Property) -> bool {
     property.is_editable() && property.name != PASSWORD_FIELD
-}
-
-/// A fresh, clean buffer for `property` from `record`.
-fn buffer_for(property: &Property, record: &UserRecord) -> FieldEdit {
-    let value = record
-        .get(&property.name)
-        .map_or(Value::Null, |raw| Value::from_json(&property.ty, raw));
-    let (text, is_null) = match &value {
-        Value::Null => (String::new(), true),
-        other => (edit_text(other), false),
-    };
-    let problem =
-        (property.required && (is_null || text.is_empty())).then_some(FieldProblem::Required);
-    FieldEdit {
-        baseline_text: text.clone(),
-        baseline_null: is_null,
-        text,
-        is_null,
-        problem,
-        dirty: false,
-    }
-}
-
-/// Recomputes the problem and dirtiness of `field` against its baseline raw value.
-fn refresh(field: &mut FieldEdit, property: &Property, original: Option<&serde_json::Value>) {
-    let value = buffer_value(&property.ty, &field.text, field.is_null);
-    field.problem = match &value {
-        Err(problem) => Some(problem.clone()),
-        Ok(Value::Null) if property.required => Some(FieldProblem::Required),
-        Ok(Value::Text(text)) if property.required && text.is_empty() => {
-            Some(FieldProblem::Required)
-        }
-        Ok(_) => None,
-    };
-    let untouched = field.text == field.baseline_text && field.is_null == field.baseline_null;
-    field.dirty = !untouched
-        && match &value {
-            Ok(value) => !same_meaning(
-                &property.ty,
-                original.unwrap_or(&serde_json::Value::Null),
-                value,
-            ),
-            Err(_) => true,
-        };
 }
 
 /// The text a user edits for `value` (dates in local time, JSON pretty-printed over several lines).
@@ -1065,6 +1135,21 @@ fn same_meaning(kind: &PropertyType, old: &serde_json::Value, new: &Value) -> bo
     match (Value::from_json(kind, old), new) {
         (Value::DateTime(a), Value::DateTime(b)) => a == *b,
         _ => same_json(old, &new.to_json()),
+    }
+}
+
+/// Whether `sent` holds `name` with the meaning the buffer (`text`, `is_null`) has now: a buffer edited again
+/// while its save was in flight is not.
+fn sent_as_is(
+    sent: &Changeset,
+    name: &str,
+    kind: &PropertyType,
+    text: &str,
+    is_null: bool,
+) -> bool {
+    match (sent.get(name), buffer_value(kind, text, is_null)) {
+        (Some(sent_value), Ok(value)) => same_meaning(kind, sent_value, &value),
+        _ => false,
     }
 }
 
@@ -1603,8 +1688,8 @@ mod tests {
         let mut session = session();
         session.set_text("name", "");
         assert_eq!(
-            session.field("name").unwrap().problem,
-            Some(FieldProblem::Required)
+            session.field("name").unwrap().problem(),
+            Some(&FieldProblem::Required)
         );
         assert_eq!(session.changeset().unwrap().get("name"), Some(&json!("")));
     }
@@ -1749,5 +1834,154 @@ mod tests {
         assert_eq!(session.field("phoneNumber").unwrap().text, "555-9999");
         assert_eq!(keys(&session.changeset().unwrap()), ["age"]);
         assert!(!session.can_undo());
+    }
+
+    /// A session with work for every mutator: dirty fields (one that does not parse, one required and
+    /// empty), an added property, a save in flight and an undone step (so redo has work).
+    fn busy_session() -> EditSession {
+        let mut session = session();
+        session.set_text("age", "31");
+        session
+            .add_property("level", PropertyType::Int, "1")
+            .unwrap();
+        session.begin_save(session.changeset().unwrap());
+        session.set_text("score", "1,5");
+        session.set_text("name", "");
+        session.set_text("phoneNumber", "555-0101");
+        assert!(session.undo());
+        session
+    }
+
+    type Mutator = (&'static str, fn(&mut EditSession));
+
+    /// Every public operation that changes the buffers or the baseline, i.e. what a draft holds.
+    const BUFFER_MUTATORS: [Mutator; 16] = [
+        ("set_text", |s| s.set_text("name", "Bob")),
+        ("set_text back to the saved value", |s| {
+            s.set_text("age", "30")
+        }),
+        ("set_null", |s| s.set_null("bio", false)),
+        ("type_into_null", |s| s.type_into_null("bio", "hello")),
+        ("import_values", |s| {
+            s.import_values(&[("name".to_owned(), json!("Imported"))]);
+        }),
+        ("restore_edits", |s| {
+            s.restore_edits(&[PendingEdit {
+                name: "name".to_owned(),
+                text: "Drafted".to_owned(),
+                is_null: false,
+                new_kind: None,
+                base: Some(json!("Alice Liddell")),
+            }]);
+        }),
+        ("undo", |s| assert!(s.undo())),
+        ("redo", |s| assert!(s.redo())),
+        ("revert", |s| s.revert("age")),
+        ("revert an added property", |s| s.revert("level")),
+        ("revert_all", EditSession::revert_all),
+        ("add_property", |s| {
+            s.add_property("rank", PropertyType::Int, "2").unwrap();
+        }),
+        ("set_new_text", |s| s.set_new_text(0, "5")),
+        ("set_new_null", |s| s.set_new_null(0, true)),
+        ("apply_saved", |s| {
+            let SaveState::Saving { changes, .. } = s.save_state().clone() else {
+                panic!("no save in flight");
+            };
+            s.apply_saved(changes.apply_to(s.original()));
+        }),
+        ("rebase", |s| {
+            let mut theirs = s.original().clone();
+            theirs.set("name", json!("Theirs"));
+            s.rebase(theirs, &[]);
+        }),
+    ];
+
+    /// What a draft of the session would hold, and the buffers behind it.
+    fn draft_view(session: &EditSession) -> (Vec<PendingEdit>, UserRecord, Buffers) {
+        (
+            session.pending_edits(),
+            session.original().clone(),
+            session.buffers.get().clone(),
+        )
+    }
+
+    #[test]
+    fn every_buffer_mutator_moves_the_revision() {
+        for (name, mutate) in BUFFER_MUTATORS {
+            let mut session = busy_session();
+            let (before, view) = (session.revision(), draft_view(&session));
+            mutate(&mut session);
+            assert_ne!(draft_view(&session), view, "{name} changed nothing");
+            assert!(
+                session.revision() > before,
+                "{name} changed the buffers without moving the revision (drafts would go stale)"
+            );
+        }
+    }
+
+    #[test]
+    fn operations_that_leave_the_buffers_alone_keep_the_revision() {
+        let untouched: [Mutator; 7] = [
+            ("set_text to the same text", |s| s.set_text("name", "")),
+            ("set_null to the same flag", |s| s.set_null("bio", true)),
+            ("set_password", |s| s.set_password("secret-1")),
+            ("set_password_confirm", |s| {
+                s.set_password_confirm("secret-1")
+            }),
+            ("dismiss_banner", EditSession::dismiss_banner),
+            ("save_started", |s| s.save_started(7)),
+            ("apply_save_error", |s| {
+                let SaveState::Saving { changes, .. } = s.save_state().clone() else {
+                    panic!("no save in flight");
+                };
+                s.apply_save_error(&fault(3024, "Unable to update 'age'"), &changes);
+            }),
+        ];
+        for (name, mutate) in untouched {
+            let mut session = busy_session();
+            let before = session.revision();
+            mutate(&mut session);
+            assert_eq!(session.revision(), before, "{name}");
+        }
+    }
+
+    #[test]
+    fn derived_problem_and_dirtiness_match_the_buffers_after_every_mutator() {
+        for (name, mutate) in BUFFER_MUTATORS {
+            let mut session = busy_session();
+            mutate(&mut session);
+            for (field_name, field) in session.fields() {
+                let property = session.schema().get(field_name).unwrap();
+                let saved = session.original().get(field_name);
+                let fresh = FieldEdit::fresh(property, session.original());
+                // Worked out from scratch, independently of `FieldEdit::edit`.
+                let value = buffer_value(&property.ty, &field.text, field.is_null);
+                let typed = (&field.text, field.is_null) != (&fresh.text, fresh.is_null);
+                let dirty = typed
+                    && !matches!(&value, Ok(value)
+                        if same_meaning(&property.ty, saved.unwrap_or(&json!(null)), value));
+                let problem = match &value {
+                    Err(problem) => Some(problem.clone()),
+                    Ok(Value::Null) if property.required => Some(FieldProblem::Required),
+                    Ok(Value::Text(text)) if property.required && text.is_empty() => {
+                        Some(FieldProblem::Required)
+                    }
+                    Ok(_) => None,
+                };
+                let problem = if typed {
+                    problem
+                } else {
+                    fresh.problem.clone()
+                };
+                assert_eq!(field.problem(), problem.as_ref(), "{name}: {field_name}");
+                assert_eq!(field.is_dirty(), dirty, "{name}: {field_name}");
+                assert_eq!(session.is_dirty(field_name), dirty, "{name}: {field_name}");
+            }
+            for added in session.new_properties() {
+                let derived = buffer_value(&added.kind, &added.text, added.is_null).err();
+                assert_eq!(added.problem(), derived.as_ref(), "{name}: {}", added.name);
+            }
+        }
     }
 }

@@ -141,22 +141,33 @@ fn custom_ui(ui: &mut egui::Ui, settings: &mut Settings) -> bool {
             if let Some(notice) = notice {
                 ui.label("");
                 match notice {
-                    SplitNotice::Split => {
-                        ui.label(SPLIT_NOTICE);
-                    }
+                    SplitNotice::Split => note_ui(ui, egui::RichText::new(SPLIT_NOTICE)),
                     SplitNotice::Conflicting => {
-                        ui.colored_label(ui.visuals().warn_fg_color, CONFLICT_NOTICE);
+                        let color = ui.visuals().warn_fg_color;
+                        note_ui(ui, egui::RichText::new(CONFLICT_NOTICE).color(color));
                     }
                 }
                 ui.end_row();
             }
             let keys = keys_ui(ui, &mut settings.custom.keys);
             ui.label("");
-            ui.weak("Leave the keys empty for an app domain (https://xyz.backendless.app).");
+            note_ui(
+                ui,
+                egui::RichText::new(
+                    "Leave the keys empty for an app domain (https://xyz.backendless.app).",
+                )
+                .weak(),
+            );
             ui.end_row();
             server.changed() || keys || split
         })
         .inner
+}
+
+/// A note in the grid's second column, wrapped to the width the form leaves it (a grid's labels do not
+/// wrap by themselves: a long note would run out of the form and the window).
+fn note_ui(ui: &mut egui::Ui, text: egui::RichText) {
+    ui.add(egui::Label::new(text).wrap());
 }
 
 /// Moves the application id and API key out of a key-in-path Server URL into their fields when those are
@@ -208,9 +219,13 @@ fn cloudcode_key_ui(ui: &mut egui::Ui, key: &mut String) -> bool {
         .changed();
     ui.end_row();
     ui.label("");
-    ui.weak(
-        "Only for administrative operations that Backendless allows from server code (user status, roles). \
-         Kept in the owner-only keys file.",
+    note_ui(
+        ui,
+        egui::RichText::new(
+            "Only for administrative operations that Backendless allows from server code (user status, \
+             roles). Kept in the owner-only keys file.",
+        )
+        .weak(),
     );
     ui.end_row();
     changed

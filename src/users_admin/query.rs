@@ -5,6 +5,19 @@ use crate::backendless::client::FindQuery;
 
 /// Rows per page, the Backendless maximum.
 pub const PAGE_SIZE: u32 = 100;
+/// The most users a role filter can show: the table filters by role with `objectId IN (…)` of the
+/// role's users (Backendless has no role in `where`), and a longer list would make the `where` clause
+/// too long for a URL. A role with more users is refused with a message saying so.
+pub const MAX_ROLE_FILTER_USERS: usize = 200;
+
+/// The table shows only the users holding a role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleFilter {
+    /// The role.
+    pub role: String,
+    /// The objectIds of its users (from `users/role/{role}`), at most [`MAX_ROLE_FILTER_USERS`].
+    pub members: Vec<String>,
+}
 
 /// One sort: a column and its direction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +39,8 @@ pub struct UsersQuery {
     pub sort: Option<Sort>,
     /// The identity column searched by the quick search (`email` on the demo schema).
     pub identity_column: String,
+    /// Only the users of this role.
+    pub role: Option<RoleFilter>,
 }
 
 impl UsersQuery {
@@ -43,11 +58,18 @@ impl UsersQuery {
         let advanced = Some(self.advanced.trim())
             .filter(|w| !w.is_empty())
             .map(str::to_owned);
-        match (quick, advanced) {
-            (None, None) => None,
-            (Some(q), None) => Some(q),
-            (None, Some(a)) => Some(a),
-            (Some(q), Some(a)) => Some(format!("({q}) AND ({a})")),
+        let role = self.role.as_ref().map(|filter| role_where(&filter.members));
+        let parts: Vec<String> = [role, quick, advanced].into_iter().flatten().collect();
+        match parts.len() {
+            0 => None,
+            1 => parts.into_iter().next(),
+            _ => Some(
+                parts
+                    .iter()
+                    .map(|p| format!("({p})"))
+                    .collect::<Vec<_>>()
+                    .join(" AND "),
+            ),
         }
     }
 
@@ -92,6 +114,15 @@ impl UsersQuery {
             offset: page as u64 * u64::from(PAGE_SIZE),
         }
     }
+}
+
+/// `objectId IN ('a', 'b')` for the users of a role; a role without users matches nobody.
+pub fn role_where(members: &[String]) -> String {
+    if members.is_empty() {
+        return "objectId IN ('')".to_owned();
+    }
+    let ids: Vec<String> = members.iter().map(|id| quote_literal(id)).collect();
+    format!("objectId IN ({})", ids.join(", "))
 }
 
 /// A SQL string literal: single quotes around, each single quote doubled.
@@ -234,6 +265,25 @@ mod tests {
         assert!(
             !plain_where_error("sql parser error: recursion limit exceeded").contains("sql parser")
         );
+    }
+
+    #[test]
+    fn a_role_filter_is_an_in_list_joined_with_the_rest() {
+        let mut q = UsersQuery {
+            quick: "ann".into(),
+            ..UsersQuery::new("email")
+        };
+        q.role = Some(RoleFilter {
+            role: "Editors".into(),
+            members: vec!["A1".into(), "B'2".into()],
+        });
+        assert_eq!(
+            q.where_clause().unwrap(),
+            "(objectId IN ('A1', 'B''2')) AND (email LIKE '%ann%' OR name LIKE '%ann%')"
+        );
+        q.quick.clear();
+        q.role.as_mut().unwrap().members.clear();
+        assert_eq!(q.where_clause().unwrap(), "objectId IN ('')");
     }
 
     #[test]

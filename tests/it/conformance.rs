@@ -1,6 +1,7 @@
 //! The official Backendless JS SDK (npm `backendless`, pinned in tests/conformance/package-lock.json) against
 //! the emulator: `node tests/conformance/sdk_users.mjs` (the demo app) and `sdk_any_schema.mjs` (a username
-//! identity and a schema with every column type) must pass every check and print nothing on stderr.
+//! identity and a schema with every column type) and `sdk_admin.mjs` (issue 12's account and admin calls, with
+//! the client key and the CloudCode key) must pass every check and print nothing on stderr.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -52,6 +53,77 @@ async fn official_js_sdk_works_against_the_emulator() {
             .iter()
             .any(|b| b["phoneNumber"] == "5551212" && b.get("user-token").is_some()),
         "expected the SDK's whole-object update body: {bodies:?}"
+    );
+}
+
+/// Issue 12 through the official SDK: status, roles, users by role, restore password, verify password and
+/// delete, with the client key (refused) and with the CloudCode key (allowed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn official_js_sdk_admin_and_account_calls_work_against_the_emulator() {
+    let dir = conformance_dir();
+    let emu = spawn_emulator_with(EmulatorConfig {
+        demo: true,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let bob_id = emu
+        .emulator
+        .admin()
+        .object_id_of(BOB.0)
+        .expect("bob exists");
+    run_sdk_script(
+        &dir,
+        "sdk_admin.mjs",
+        &[
+            ("EMU_ORIGIN", emu.origin()),
+            ("EMU_APP_ID", profile_editor::cli::DEMO_APP_ID.to_owned()),
+            ("EMU_API_KEY", profile_editor::cli::DEMO_API_KEY.to_owned()),
+            (
+                "EMU_CLOUDCODE_KEY",
+                profile_editor::cli::DEMO_CLOUDCODE_KEY.to_owned(),
+            ),
+            ("BOB_ID", bob_id),
+        ],
+    )
+    .await;
+    // What the SDK sent, as the recording proxy saw it: the paths and bodies the emulator serves.
+    let sent: Vec<(String, String)> = emu
+        .proxy
+        .requests()
+        .into_iter()
+        .map(|r| {
+            let path = r.path.split('?').next().unwrap_or_default();
+            let rest = path.splitn(4, '/').nth(3).unwrap_or_default().to_owned();
+            (r.method, rest)
+        })
+        .collect();
+    for expected in [
+        (
+            "PUT",
+            format!(
+                "users/{}/status",
+                emu.emulator.admin().object_id_of(BOB.0).unwrap()
+            ),
+        ),
+        ("POST", "users/assignRole".to_owned()),
+        ("POST", "users/unassignRole".to_owned()),
+        ("GET", "users/role/Editor".to_owned()),
+        (
+            "GET",
+            "users/restorepassword/alice%40example.com".to_owned(),
+        ),
+        ("POST", "users/verifypassowrd".to_owned()),
+    ] {
+        assert!(
+            sent.iter()
+                .any(|(m, p)| m == expected.0 && *p == expected.1),
+            "the SDK did not send {expected:?}: {sent:?}"
+        );
+    }
+    assert!(
+        sent.iter()
+            .any(|(m, p)| m == "DELETE" && p.starts_with("data/Users/")),
+        "{sent:?}"
     );
 }
 

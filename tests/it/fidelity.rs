@@ -396,23 +396,14 @@ async fn the_cloudcode_key_is_accepted_everywhere_and_allows_them() {
     assert_fault(&unknown, 3030);
     let _ = (alice_id, ADMIN);
 
-    // Role changes are not built yet: a clear Backendless-shaped answer, not a 404.
+    // Role changes work with it (issue 12; tests/it/admin_api.rs has the rest): an empty answer.
     let assign = send(
         emu.http
             .post(cloudcode_url(&emu, "users/assignRole"))
             .json(&json!({"user": ALICE.0, "roleName": "Admin"})),
     )
     .await;
-    assert_eq!(assign.0, 501, "{}", assign.1);
-    assert!(assign.1["code"].is_i64() && assign.1["errorData"].is_object());
-    assert!(
-        assign.1["message"]
-            .as_str()
-            .unwrap()
-            .contains("not implemented"),
-        "{}",
-        assign.1
-    );
+    assert_eq!(assign, (200, Value::Null));
     // Any other key is still 2002.
     let wrong = send(emu.http.get(format!(
         "{}/{DEMO_APP_ID}/WRONG-KEY/users/userclassprops",

@@ -156,7 +156,8 @@ impl RecordingProxy {
     }
 
     /// Holds the next request that has the query parameter `param` (as sent, e.g. `offset=100`) before
-    /// forwarding it, until the returned handle is released or dropped; the handle also tells when that
+    /// forwarding it (or, when `param` starts with `/`, the next request whose path ends with it, e.g.
+    /// `/users/{id}/status`), until the returned handle is released or dropped; the handle also tells when that
     /// request has arrived. An explicit point in a client's sequence of requests, instead of a sleep.
     pub fn hold_next(&self, param: &str) -> HeldRequest {
         let (arrived_tx, arrived) = std::sync::mpsc::channel();
@@ -250,9 +251,15 @@ async fn proxy_forward(
     let hold = {
         let mut holds = locked(&state.holds);
         let query = path.split_once('?').map_or("", |(_, query)| query);
-        let index = holds
-            .iter()
-            .position(|h| query.split('&').any(|p| p == h.param));
+        let index = holds.iter().position(|h| {
+            query.split('&').any(|p| p == h.param)
+                || (h.param.starts_with('/')
+                    && path
+                        .split('?')
+                        .next()
+                        .unwrap_or_default()
+                        .ends_with(&h.param))
+        });
         index.map(|i| holds.remove(i))
     };
     if let Some(hold) = hold {

@@ -8,8 +8,8 @@ use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use profile_editor::backendless::client::{Client, UserToken};
 use profile_editor::backendless::endpoint::Endpoint;
 use profile_editor::cli::{DEMO_API_KEY, DEMO_APP_ID};
-use profile_editor::profile::session::ErrorPlacement;
 use profile_editor::model::schema::Schema;
+use profile_editor::profile::session::ErrorPlacement;
 use profile_editor::ui::editor::{EditorAction, EditorView};
 use serde_json::json;
 
@@ -28,6 +28,17 @@ impl Rig {
         EditorState::new(
             self,
             EditorView::new(self.schema(&token), record, user.0.to_owned()),
+            token,
+        )
+    }
+
+    /// The editor of `user`'s record as an admin's record editor shows it: the password set directly.
+    fn direct_password_editor_for(&self, user: (&str, &str)) -> EditorState {
+        let (record, token) = self.login(user);
+        EditorState::new(
+            self,
+            EditorView::new(self.schema(&token), record, user.0.to_owned())
+                .with_direct_password_change(),
             token,
         )
     }
@@ -158,7 +169,7 @@ fn editing_and_saving_sends_only_the_changed_keys() {
 #[test]
 fn review_shows_old_and_new_and_never_the_password() {
     let rig = Rig::new();
-    let mut harness = harness(rig.editor_for(ALICE));
+    let mut harness = harness(rig.direct_password_editor_for(ALICE));
     set_text(&mut harness, "phoneNumber", "555-0199");
     set_text(&mut harness, "New password", "brand-new-pass-7");
     set_text(&mut harness, "Confirm new password", "brand-new-pass-7");
@@ -205,7 +216,7 @@ fn review_shows_old_and_new_and_never_the_password() {
 #[test]
 fn mismatched_passwords_block_the_review() {
     let rig = Rig::new();
-    let mut harness = harness(rig.editor_for(ALICE));
+    let mut harness = harness(rig.direct_password_editor_for(ALICE));
     set_text(&mut harness, "New password", "one-pass-1");
     set_text(&mut harness, "Confirm new password", "two-pass-2");
     assert!(

@@ -12,9 +12,10 @@ use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use profile_editor::app::state::Screen;
 use profile_editor::app::{App, AppOptions};
 use profile_editor::backendless::error::ApiError;
-use profile_editor::profile::draft::Draft;
 use profile_editor::emulator::EmulatorConfig;
 use profile_editor::model::schema::Schema;
+use profile_editor::profile::draft::Draft;
+use profile_editor::ui::connection::CLOUDCODE_KEY_LABEL;
 use profile_editor::ui::editor::{EditorAction, EditorView};
 
 use crate::helpers::{ALICE, TestEmulator};
@@ -44,7 +45,7 @@ fn app(dir: &Path, emulator: &TestEmulator, size: [f32; 2], ppp: f32) -> Harness
 }
 
 /// Every control (input, button, check box, link…) has a name for assistive technology.
-fn assert_every_control_named<S>(harness: &Harness<'_, S>, what: &str) {
+pub(crate) fn assert_every_control_named<S>(harness: &Harness<'_, S>, what: &str) {
     for node in harness
         .root()
         .children_recursive()
@@ -77,6 +78,67 @@ fn the_login_screen_fits_every_window() {
         assert_layout_where(&harness, size, &what, 4, |_| true);
         assert_every_control_named(&harness, &what);
     }
+}
+
+/// Item 2 (this session): the Custom connection's notes (the CloudCode key's help, the domain-form note)
+/// wrap within the login card, which is centred in the window: no text runs past the card's right edge.
+#[test]
+fn the_custom_connection_notes_wrap_within_the_form() {
+    let (_runtime, emulator) = emulator(EmulatorConfig {
+        demo: true,
+        ..EmulatorConfig::default()
+    });
+    for (size, ppp) in [
+        ([960.0, 700.0], 1.0),
+        ([800.0, 600.0], 1.0),
+        ([800.0, 600.0], 2.0),
+        ([1920.0, 1080.0], 1.0),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut harness = app(dir.path(), &emulator, size, ppp);
+        step_until(&mut harness, "the login form", |h| {
+            h.state().state().screen() == Screen::Login
+        });
+        harness.run_steps(3);
+        let what = format!("Custom connection at {size:?}, {ppp} px/pt");
+        assert!(
+            harness.query_by_label(CLOUDCODE_KEY_LABEL).is_some(),
+            "{what}: the Custom connection is shown"
+        );
+        // The card is centred: its content spans from the first connection choice to as far from the
+        // window's right edge.
+        let left = harness.get_by_label("Local demo").rect().left();
+        let right = size[0] - left;
+        let mut notes = 0;
+        for node in harness.root().children_recursive().filter(|n| {
+            let node = n.accesskit_node();
+            !node.is_hidden() && node.role() == Role::Label && node.bounding_box().is_some()
+        }) {
+            let rect = node.rect();
+            let text = text_of_label(&node);
+            if text.is_empty() {
+                continue;
+            }
+            notes += usize::from(
+                text.starts_with("Only for administrative") || text.starts_with("Leave the keys"),
+            );
+            assert!(
+                rect.left() >= 0.0 && rect.right() <= right + 1.0,
+                "{what}: {text:?} at {rect:?} runs past the card's right edge at {right}"
+            );
+        }
+        assert_eq!(notes, 2, "{what}: both notes are shown");
+        assert_layout_where(&harness, size, &what, 4, |_| true);
+    }
+}
+
+/// A label's text (AccessKit keeps it as the node's value).
+fn text_of_label(node: &egui_kittest::Node<'_>) -> String {
+    let node = node.accesskit_node();
+    node.label()
+        .or(node.value())
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Whether the node straddles the window's bottom edge (a row the grid's scroll area cuts).
@@ -404,23 +466,43 @@ fn the_toolbar_keeps_its_controls_in_place_at_960() {
     assert!(harness.query_by_label("Draft restored.").is_none());
 }
 
-/// Item 10: the Type column shows the whole "STRING · identity" and "STRING · required" tags, at 1920 and
-/// at 800.
+/// Item 10: the Type column shows the whole "STRING · identity" and "STRING · required" tags, at 1920, 960
+/// and 800 px. The column clips its cells and truncates their text with "…" (the label's rectangle then
+/// fits the cell whatever the column's width), so the check measures the tag's whole text with the
+/// window's own fonts: it must fit between the Type header's left edge and the Value column.
 #[test]
 fn the_type_column_is_never_cut() {
     let rig = Rig::new();
-    for size in [[1920.0, 1080.0], [800.0, 600.0]] {
+    for size in [[1920.0, 1080.0], [960.0, 700.0], [800.0, 600.0]] {
         let harness = editor_in(alice_view(&rig), size);
         let value_header = value_header(&harness);
+        let type_header = harness
+            .query_all_by_label("Type")
+            .find(|n| n.accesskit_node().role() == Role::Label)
+            .expect("the Type header")
+            .rect();
+        let style = harness.ctx.global_style();
+        let cell_right = value_header.left() - style.spacing.item_spacing.x;
+        let font = egui::TextStyle::Body.resolve(&style);
         for tag in ["STRING · identity", "STRING · required"] {
             let node = harness
                 .query_all_by_label_contains(tag)
                 .find(|n| n.accesskit_node().role() == Role::Label)
                 .unwrap_or_else(|| panic!("no {tag:?} at {size:?}"));
+            let rect = node.rect();
+            let width = harness.ctx.fonts_mut(|fonts| {
+                fonts
+                    .layout_no_wrap(tag.to_owned(), font.clone(), egui::Color32::WHITE)
+                    .size()
+                    .x
+            });
             assert!(
-                node.rect().right() <= value_header.left(),
-                "{tag:?} at {:?} runs under the Value column at {value_header:?} ({size:?})",
-                node.rect()
+                rect.left() >= type_header.left() - 0.5
+                    && rect.left() + width <= cell_right + 0.5
+                    && rect.width() >= width - 0.5,
+                "{tag:?} ({width} wide) shown at {rect:?} does not fit its cell, {:.1}..{cell_right:.1} \
+                 ({size:?})",
+                type_header.left()
             );
         }
     }

@@ -1,8 +1,8 @@
 //! The add-property form: name (validated live: shape and no clash), type and value; "Add property" puts
 //! the property in the grid as a pending change.
 
-use crate::profile::session::{EditSession, FieldProblem, NEW_PROPERTY_TYPES};
 use crate::model::schema::PropertyType;
+use crate::profile::session::{EditSession, FieldProblem, NEW_PROPERTY_TYPES};
 
 use super::field;
 

@@ -4,8 +4,8 @@
 
 use egui::RichText;
 
-use crate::profile::session::{EditSession, display_value};
 use crate::model::merge::{Choice, Merge};
+use crate::profile::session::{EditSession, display_value};
 
 use super::review::{DIALOG_MARGIN, dialog_width};
 

@@ -3,9 +3,9 @@
 
 use egui::{Color32, Id, RichText};
 
-use crate::profile::session::{EditSession, FieldProblem};
 use crate::model::schema::PropertyType;
 use crate::model::value::{Value, format_datetime_utc, parse_edit};
+use crate::profile::session::{EditSession, FieldProblem};
 
 /// Rows of a multi-line editor (TEXT and JSON).
 pub const MULTILINE_ROWS: usize = 3;
@@ -219,6 +219,27 @@ pub fn problem_ui(
         ui.label(text);
     }
     true
+}
+
+/// The label of the button that asks for the checked password change in one's own profile.
+pub const CHANGE_PASSWORD_IN_EDITOR: &str = "Change your password…";
+
+/// One's own password: no fields here, a button that asks the app for the checked change (the current
+/// password first). Returns whether it was clicked.
+pub fn checked_password_ui(ui: &mut egui::Ui, session: &EditSession) -> bool {
+    ui.horizontal_wrapped(|ui| {
+        ui.strong("Password");
+        let clicked = ui
+            .add_enabled(
+                !session.is_saving(),
+                egui::Button::new(CHANGE_PASSWORD_IN_EDITOR),
+            )
+            .on_hover_text("Your current password is asked for and checked first")
+            .clicked();
+        ui.weak("Asks for your current password first.");
+        clicked
+    })
+    .inner
 }
 
 /// The password change: two masked fields that must match. Never shows the text. Returns whether edited.

@@ -8,8 +8,8 @@ use std::sync::mpsc::{Receiver, TryRecvError};
 
 use egui::RichText;
 
-use crate::profile::session::EditSession;
 use crate::profile::import::{ImportReport, export, import};
+use crate::profile::session::EditSession;
 
 /// Which way the file goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

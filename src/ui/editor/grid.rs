@@ -4,8 +4,8 @@
 use egui::{Color32, RichText};
 use egui_extras::{Column, TableBuilder};
 
-use crate::profile::session::{EditSession, display_value, is_editable_property};
 use crate::model::schema::PropertyType;
+use crate::profile::session::{EditSession, display_value, is_editable_property};
 
 use super::field::{self, MULTILINE_ROWS};
 
@@ -311,7 +311,7 @@ fn row_height(session: &EditSession, row: &Row, line_height: f32, small_line: f3
             (
                 session.kind_of(name),
                 field.is_some_and(|field| field.is_null),
-                field.is_some_and(|field| field.problem.is_some())
+                field.is_some_and(|field| field.problem().is_some())
                     || session.server_error(name).is_some(),
                 field.map_or(1, |field| text_lines(&field.text)),
             )
@@ -324,7 +324,7 @@ fn row_height(session: &EditSession, row: &Row, line_height: f32, small_line: f3
             (
                 added.kind.clone(),
                 added.is_null,
-                added.problem.is_some() || session.server_error(&added.name).is_some(),
+                added.problem().is_some() || session.server_error(&added.name).is_some(),
                 text_lines(&added.text),
             )
         }
@@ -437,7 +437,7 @@ fn editable_row_ui(
                     )
                 },
             );
-            field::problem_ui(ui, server_error.as_deref(), field.problem.as_ref(), true);
+            field::problem_ui(ui, server_error.as_deref(), field.problem(), true);
         });
     });
     let mut reverted = false;
@@ -533,7 +533,7 @@ fn added_row_ui(
                     )
                 },
             );
-            field::problem_ui(ui, server_error.as_deref(), added.problem.as_ref(), true);
+            field::problem_ui(ui, server_error.as_deref(), added.problem(), true);
         });
     });
     let mut removed = false;

@@ -11,15 +11,17 @@ mod grid;
 mod review;
 pub mod unsaved;
 
+pub use field::CHANGE_PASSWORD_IN_EDITOR;
+
 use egui::{Key, KeyboardShortcut, Modifiers, RichText};
 
 use crate::backendless::error::ApiError;
-use crate::profile::draft::Draft;
-use crate::profile::session::{EditSession, ErrorPlacement, SaveState};
 use crate::model::diff::Changeset;
 use crate::model::merge::merge;
 use crate::model::record::UserRecord;
 use crate::model::schema::Schema;
+use crate::profile::draft::Draft;
+use crate::profile::session::{EditSession, ErrorPlacement, SaveState};
 use conflict::{ConflictOrigin, ConflictOutcome, ConflictState};
 use files::{FileMode, FilesView};
 
@@ -60,6 +62,19 @@ pub enum EditorAction {
     /// Asks the app to log out. The view itself has no button for it (the app's top bar has "Log out");
     /// kept so the app has one action type for everything the editor screen can ask.
     Logout,
+    /// Asks the app for the checked password change (current password first): the editor of one's own
+    /// profile has no unchecked new-password fields (see [`PasswordChange`]).
+    ChangePassword,
+}
+
+/// How the editor offers a password change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordChange {
+    /// One's own profile: a button that asks the app for the checked change (the current password is
+    /// verified before the new one is sent); no new-password fields in the grid.
+    Checked,
+    /// An admin editing another user's record: the new password typed twice, sent with the other edits.
+    Direct,
 }
 
 /// The editor view: one `EditSession` plus the purely visual state around it.
@@ -96,6 +111,8 @@ pub struct EditorView {
     /// Frames the review has been shown; Enter confirms only from the second (the Enter or click that
     /// opened it must not also confirm it).
     review_frames: u32,
+    /// How a password change is offered.
+    password_change: PasswordChange,
 }
 
 impl EditorView {
@@ -117,7 +134,15 @@ impl EditorView {
             draft_outcome: None,
             field_errors_banner: false,
             review_frames: 0,
+            password_change: PasswordChange::Checked,
         }
+    }
+
+    /// The editor of another user's record (an admin's): the password can be set directly, typed twice.
+    #[must_use]
+    pub fn with_direct_password_change(mut self) -> Self {
+        self.password_change = PasswordChange::Direct;
+        self
     }
 
     /// Draws the editor; returns what the user asked for this frame, if anything.
@@ -144,7 +169,15 @@ impl EditorView {
         self.draft_outcome_ui(ui);
         self.banner_ui(ui, &mut action);
         self.field_errors_banner_ui(ui);
-        let mut edited = field::password_ui(ui, &mut self.session);
+        let mut edited = match self.password_change {
+            PasswordChange::Direct => field::password_ui(ui, &mut self.session),
+            PasswordChange::Checked => {
+                if field::checked_password_ui(ui, &self.session) {
+                    action = Some(EditorAction::ChangePassword);
+                }
+                false
+            }
+        };
         edited |= self.add_form.ui(ui, &mut self.session);
         ui.separator();
         edited |= grid::grid_ui(ui, &mut self.session, &self.filter, &mut self.grid);
@@ -282,6 +315,20 @@ impl EditorView {
         }
     }
 
+    /// Sets `values` as pending edits, as ONE undo step, as an import does (History's "Revert this
+    /// change"), and shows `notice` when any was applied; returns the names applied.
+    pub fn apply_values(
+        &mut self,
+        values: &[(String, serde_json::Value)],
+        notice: impl FnOnce(&[String]) -> String,
+    ) -> Vec<String> {
+        let applied = self.session.import_values(values);
+        if !applied.is_empty() {
+            self.notice = Some(notice(&applied));
+        }
+        applied
+    }
+
     /// Opens the import/export window.
     pub fn open_files(&mut self, mode: FileMode) {
         self.files.open(mode);
@@ -295,7 +342,8 @@ impl EditorView {
         self.files.run(&mut self.session);
     }
 
-    /// The import/export window; read by tests.
+    /// The import/export window; read by tests (`test-hooks` feature only).
+    #[cfg(feature = "test-hooks")]
     pub fn files(&self) -> &FilesView {
         &self.files
     }
@@ -404,7 +452,7 @@ impl EditorView {
             let name = property.name.as_str();
             let local = session
                 .field(name)
-                .is_some_and(|field| field.problem.is_some());
+                .is_some_and(|field| field.problem().is_some());
             if name != crate::profile::session::PASSWORD_FIELD
                 && (local || session.server_error(name).is_some())
             {
@@ -412,7 +460,7 @@ impl EditorView {
             }
         }
         for added in session.new_properties() {
-            if added.problem.is_some() || session.server_error(&added.name).is_some() {
+            if added.problem().is_some() || session.server_error(&added.name).is_some() {
                 push(&added.name);
             }
         }

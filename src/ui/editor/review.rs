@@ -4,8 +4,8 @@
 
 use egui::{Key, Modifiers, RichText};
 
-use crate::profile::session::EditSession;
 use crate::model::diff::Changeset;
+use crate::profile::session::EditSession;
 
 /// The review's widest, in points (narrower when the window is).
 pub(crate) const DIALOG_MAX_WIDTH: f32 = 640.0;
