@@ -45,9 +45,12 @@ def extents(node):
 def find(role, name, contains):
     for app in app_roots():
         for _, node in nodes(app):
-            if role != "*" and node.getRoleName() != role:
+            try:
+                if role != "*" and node.getRoleName() != role:
+                    continue
+                label = node.name or ""
+            except Exception:  # the node went away while the tree was read (the app redrew)
                 continue
-            label = node.name or ""
             if (name in label) if contains else (label == name):
                 rect = extents(node)
                 if rect and rect[2] > 0 and rect[3] > 0:
@@ -70,7 +73,10 @@ def main():
     timeout = float(args[2]) if len(args) > 2 else 30.0
     deadline = time.monotonic() + timeout
     while True:
-        rect = find(role, name, contains)
+        try:
+            rect = find(role, name, contains)
+        except Exception:  # the tree changed under the walk: read it again
+            rect = None
         if rect:
             x, y, w, h = rect
             print(f"{x + w // 2} {y + h // 2}")
