@@ -23,6 +23,15 @@ pub(crate) fn descriptor(
     }
 }
 
+/// A registration's schema: `email` (identity, required), `age` (INT, required) and `nickname` (optional).
+pub(crate) fn registration_schema() -> crate::model::schema::Schema {
+    crate::model::schema::Schema::from_descriptors(vec![
+        descriptor("email", "STRING", true, true),
+        descriptor("age", "INT", true, false),
+        descriptor("nickname", "STRING", false, false),
+    ])
+}
+
 /// The record whose JSON object is `value`; panics if `value` is not an object or not a record.
 pub(crate) fn record(value: serde_json::Value) -> UserRecord {
     let serde_json::Value::Object(map) = value else {

@@ -6,7 +6,7 @@
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
-use profile_editor::app::settings::{ConnectionKind, RememberedSession, Settings};
+use profile_editor::app::settings::RememberedSession;
 use profile_editor::app::state::Screen;
 use profile_editor::app::{App, MORE_MENU};
 use profile_editor::backendless::client::Password;
@@ -21,7 +21,8 @@ use profile_editor::ui::editor::CHANGE_PASSWORD_IN_EDITOR;
 
 use crate::helpers::{ALICE, TestEmulator, spawn_emulator, spawn_emulator_with};
 use crate::ui_support::{
-    ANSWER_TIMEOUT, app, custom_args, log_in, step_until, type_into, wait_for_editor, wait_for_text,
+    ANSWER_TIMEOUT, app, custom_args, log_in, settings_with_cloudcode_key, step_until, type_into,
+    wait_for_editor, wait_for_text,
 };
 
 /// The requests the recording proxy saw with this method whose path (without the query) ends with `suffix`.
@@ -286,19 +287,6 @@ async fn alice_logs_in_with(emulator: &TestEmulator, password: &str) -> bool {
         .login(ALICE.0, &Password::new(password.to_owned()))
         .await
         .is_ok()
-}
-
-/// The settings of a Custom connection to `emulator` with the demo CloudCode key set.
-fn settings_with_cloudcode_key(dir: &std::path::Path, emulator: &TestEmulator) {
-    let mut settings = Settings {
-        connection: ConnectionKind::Custom,
-        ..Settings::default()
-    };
-    settings.custom.server = emulator.origin();
-    settings.custom.keys.app_id = DEMO_APP_ID.to_owned();
-    settings.custom.keys.api_key = DEMO_API_KEY.to_owned();
-    settings.custom.keys.cloudcode_key = DEMO_CLOUDCODE_KEY.to_owned();
-    settings.save(&dir.join("config")).unwrap();
 }
 
 /// With the CloudCode key the current password is checked through `verifypassowrd` before the new one is

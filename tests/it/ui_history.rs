@@ -5,9 +5,7 @@
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-use profile_editor::app::settings::{ConnectionKind, Settings};
 use profile_editor::app::{App, MORE_MENU};
-use profile_editor::cli::{DEMO_API_KEY, DEMO_APP_ID, DEMO_CLOUDCODE_KEY};
 use profile_editor::history::{Change, Entry, PASSWORD_CHANGED, parse};
 use profile_editor::ui::account::{
     CHANGE_PASSWORD_BUTTON, CONFIRM_PASSWORD_LABEL, CURRENT_PASSWORD_LABEL, NEW_PASSWORD_LABEL,
@@ -18,7 +16,8 @@ use serde_json::json;
 
 use crate::helpers::{ADMIN, ALICE, BOB, TestEmulator, spawn_emulator};
 use crate::ui_support::{
-    app, custom_args, log_in, step_until, text_input, wait_for_editor, wait_for_text,
+    app, custom_args, log_in, settings_with_cloudcode_key, step_until, text_input, wait_for_editor,
+    wait_for_text,
 };
 
 /// The journal's entries as the file holds them now.
@@ -158,19 +157,6 @@ async fn an_own_save_shows_in_history_and_revert_restores_the_old_value_through_
         (&json!("Alice Cooper"), &old)
     );
     assert_eq!(alice_on_server(&emulator).await["name"], old);
-}
-
-/// The settings of a Custom connection to `emulator` with the demo CloudCode key set.
-fn settings_with_cloudcode_key(dir: &std::path::Path, emulator: &TestEmulator) {
-    let mut settings = Settings {
-        connection: ConnectionKind::Custom,
-        ..Settings::default()
-    };
-    settings.custom.server = emulator.origin();
-    settings.custom.keys.app_id = DEMO_APP_ID.to_owned();
-    settings.custom.keys.api_key = DEMO_API_KEY.to_owned();
-    settings.custom.keys.cloudcode_key = DEMO_CLOUDCODE_KEY.to_owned();
-    settings.save(&dir.join("config")).unwrap();
 }
 
 /// The admin disables Bob from the Users view: the journal records it (who, Bob's record, disabled) and the

@@ -7,12 +7,13 @@ use std::time::{Duration, Instant};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
+use profile_editor::app::settings::{ConnectionKind, Settings};
 use profile_editor::app::state::Screen;
 use profile_editor::app::{App, AppOptions};
 use profile_editor::backendless::client::{Client, Password, UserToken};
 use profile_editor::backendless::endpoint::Endpoint;
 use profile_editor::backendless::wire::PropertyDescriptor;
-use profile_editor::cli::{ConnectionArgs, DEMO_API_KEY, DEMO_APP_ID};
+use profile_editor::cli::{ConnectionArgs, DEMO_API_KEY, DEMO_APP_ID, DEMO_CLOUDCODE_KEY};
 use profile_editor::emulator::EmulatorConfig;
 use profile_editor::model::record::UserRecord;
 use profile_editor::model::schema::Schema;
@@ -109,6 +110,19 @@ pub(crate) fn custom_args(emulator: &TestEmulator) -> ConnectionArgs {
         app_id: Some(DEMO_APP_ID.to_owned()),
         api_key: Some(DEMO_API_KEY.to_owned()),
     }
+}
+
+/// Saves, under `dir`, the settings of a Custom connection to `emulator` with the demo CloudCode key set.
+pub(crate) fn settings_with_cloudcode_key(dir: &Path, emulator: &TestEmulator) {
+    let mut settings = Settings {
+        connection: ConnectionKind::Custom,
+        ..Settings::default()
+    };
+    settings.custom.server = emulator.origin();
+    settings.custom.keys.app_id = DEMO_APP_ID.to_owned();
+    settings.custom.keys.api_key = DEMO_API_KEY.to_owned();
+    settings.custom.keys.cloudcode_key = DEMO_CLOUDCODE_KEY.to_owned();
+    settings.save(&dir.join("config")).unwrap();
 }
 
 /// The app (1000×800) with its settings and data in `dir` (never the real config dir).

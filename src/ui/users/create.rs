@@ -228,20 +228,9 @@ impl UsersView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backendless::wire::PropertyDescriptor;
 
     fn schema() -> Schema {
-        let d = |name: &str, ty: &str, required: bool, identity: bool| {
-            serde_json::from_value::<PropertyDescriptor>(serde_json::json!({
-                "name": name, "type": ty, "required": required, "identity": identity
-            }))
-            .unwrap()
-        };
-        Schema::from_descriptors(vec![
-            d("email", "STRING", true, true),
-            d("age", "INT", true, false),
-            d("nickname", "STRING", false, false),
-        ])
+        crate::model::test_fixtures::registration_schema()
     }
 
     #[test]
