@@ -99,13 +99,9 @@ impl std::fmt::Debug for CloudCodeKey {
 /// The CloudCode key of the selected connection: the embedded emulator's own for the Local demo, the
 /// one entered in the connection form otherwise (`None` when none is set).
 pub fn cloudcode_key_for(settings: &crate::app::settings::Settings) -> Option<CloudCodeKey> {
-    use crate::app::settings::ConnectionKind;
-    match settings.connection {
-        ConnectionKind::LocalDemo => CloudCodeKey::new(crate::cli::DEMO_CLOUDCODE_KEY),
-        ConnectionKind::CloudUs => CloudCodeKey::new(&settings.cloud_us.cloudcode_key),
-        ConnectionKind::CloudEu => CloudCodeKey::new(&settings.cloud_eu.cloudcode_key),
-        ConnectionKind::Custom => CloudCodeKey::new(&settings.custom.keys.cloudcode_key),
-    }
+    settings
+        .cloudcode_key()
+        .and_then(|key| CloudCodeKey::new(&key))
 }
 
 impl UsersRequest {

@@ -480,9 +480,6 @@ fn as_api_error(failure: Failure) -> ApiError {
     }
 }
 
-/// Where the embedded emulator shows the mails it would have sent (`emulator::outbox`), below its origin.
-const EMULATOR_OUTBOX_PATH: &str = "/_emulator/outbox";
-
 /// Runs one account request (sign up, forgot password, change password).
 async fn account(
     shared: &Shared,
@@ -555,7 +552,11 @@ async fn account(
                     let outbox = match connection {
                         Connection::LocalDemo => {
                             shared.emulator.lock().await.as_ref().map(|running| {
-                                format!("{}{EMULATOR_OUTBOX_PATH}", running.origin())
+                                format!(
+                                    "{}{}",
+                                    running.origin(),
+                                    crate::emulator::outbox::OUTBOX_PATH
+                                )
                             })
                         }
                         Connection::Remote { .. } => None,

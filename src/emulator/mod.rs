@@ -8,7 +8,7 @@ mod auth;
 mod demo;
 mod error;
 mod geometry;
-mod outbox;
+pub mod outbox;
 mod read_pool;
 mod routes;
 mod schema;

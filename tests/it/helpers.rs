@@ -377,6 +377,26 @@ impl TestEmulator {
         send(request).await
     }
 
+    /// `user`'s own record as the server has it, read in a session of their own (a new login, which ends
+    /// any other session of theirs under the one-session default). Panics unless it answers 200.
+    pub async fn record_as(&self, user: (&str, &str)) -> Value {
+        let (token, object_id) = self.login_token(user).await;
+        let (status, body) = self
+            .get(Some(&token), &format!("data/Users/{object_id}"))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// `user` saves `changes` to their own record in a session of their own (as another device would).
+    /// Panics unless it answers 200; returns the saved record.
+    pub async fn update_as(&self, user: (&str, &str), changes: &Value) -> Value {
+        let (token, object_id) = self.login_token(user).await;
+        let (status, body) = self.update(Some(&token), &object_id, changes).await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
     /// `GET path` with an optional token; returns (HTTP status, JSON body or Null when empty).
     pub async fn get(&self, token: Option<&str>, path: &str) -> (u16, Value) {
         let mut request = self.http.get(self.url(path));

@@ -21,8 +21,8 @@ use profile_editor::ui::editor::CHANGE_PASSWORD_IN_EDITOR;
 
 use crate::helpers::{ALICE, TestEmulator, spawn_emulator, spawn_emulator_with};
 use crate::ui_support::{
-    ANSWER_TIMEOUT, app, custom_args, log_in, settings_with_cloudcode_key, step_until, type_into,
-    wait_for_editor, wait_for_text,
+    app, custom_args, log_in, settings_with_cloudcode_key, step_until, type_into, wait_for_editor,
+    wait_for_text,
 };
 
 /// The requests the recording proxy saw with this method whose path (without the query) ends with `suffix`.
@@ -67,18 +67,7 @@ fn fill_sign_up(harness: &mut Harness<'static, App>, email: &str, name: &str, pa
 
 /// The text of a node whose label contains `text`, once it shows.
 fn shown(harness: &mut Harness<'static, App>, text: &str) -> String {
-    let deadline = std::time::Instant::now() + ANSWER_TIMEOUT;
-    while harness.query_all_by_label_contains(text).next().is_none() {
-        if std::time::Instant::now() > deadline {
-            let all: Vec<String> = harness
-                .query_all_by(|_| true)
-                .filter_map(|n| n.accesskit_node().label())
-                .collect();
-            panic!("timed out waiting for {text:?}; the window shows {all:?}");
-        }
-        harness.step();
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    wait_for_text(harness, text);
     harness
         .query_all_by_label_contains(text)
         .next()

@@ -9,7 +9,7 @@ use egui_kittest::kittest::Queryable as _;
 use profile_editor::app::App;
 use serde_json::json;
 
-use crate::helpers::{ADMIN, BOB, TestEmulator, spawn_emulator};
+use crate::helpers::{ADMIN, BOB, spawn_emulator};
 use crate::ui_support::{app, custom_args, log_in, step_until, text_input, wait_for_editor};
 
 /// Logs the admin in, switches to Users, selects Bob's row and opens it with "Edit record".
@@ -54,17 +54,6 @@ fn review_and_confirm(harness: &mut Harness<'static, App>) {
     harness.step();
 }
 
-/// Bob's record as the server has it, read as Bob (logging the admin in again would end the app's session).
-async fn bob_on_server(emulator: &TestEmulator) -> serde_json::Value {
-    let bob_id = emulator.emulator.admin().object_id_of(BOB.0).unwrap();
-    let (token, _) = emulator.login_token(BOB).await;
-    let (status, body) = emulator
-        .get(Some(&token), &format!("data/Users/{bob_id}"))
-        .await;
-    assert_eq!(status, 200, "{body}");
-    body
-}
-
 /// (1) The admin opens Bob's record, changes one field and saves: only that property is sent, to Bob's
 /// objectId, and the server has it.
 #[tokio::test(flavor = "multi_thread")]
@@ -99,7 +88,7 @@ async fn admin_edits_bobs_record_and_only_the_changed_property_is_sent() {
     );
     // The admin's own profile was not touched.
     assert!(!harness.state().editor().unwrap().has_pending_edits());
-    assert_eq!(bob_on_server(&emulator).await["phoneNumber"], "555-0199");
+    assert_eq!(emulator.record_as(BOB).await["phoneNumber"], "555-0199");
 
     // Back to the table and "Edit record" again: the editor opens on the record as saved (read again),
     // not on the table's older copy.
@@ -126,15 +115,9 @@ async fn a_change_the_owner_saved_meanwhile_opens_the_conflict_view() {
     set_field(&mut harness, "name", "Bob the Admin's Pick");
 
     // Bob, in his own session, saves his own change to the same field.
-    let (bob_token, bob_id) = emulator.login_token(BOB).await;
-    let (status, reply) = emulator
-        .update(
-            Some(&bob_token),
-            &bob_id,
-            &json!({"name": "Bob's Own Choice"}),
-        )
+    emulator
+        .update_as(BOB, &json!({"name": "Bob's Own Choice"}))
         .await;
-    assert_eq!(status, 200, "{reply}");
 
     review_and_confirm(&mut harness);
     step_until(&mut harness, "the conflict view", |h| {
@@ -150,10 +133,7 @@ async fn a_change_the_owner_saved_meanwhile_opens_the_conflict_view() {
     });
     // Nothing was sent by the app: the re-read found the record changed.
     assert!(emulator.recorded_update_bodies().is_empty());
-    let (_, now) = emulator
-        .get(Some(&bob_token), &format!("data/Users/{bob_id}"))
-        .await;
-    assert_eq!(now["name"], "Bob's Own Choice");
+    assert_eq!(emulator.record_as(BOB).await["name"], "Bob's Own Choice");
     // The admin's edit is kept.
     assert!(
         harness
@@ -253,15 +233,9 @@ async fn reload_reads_again_and_back_to_users_asks_before_dropping_an_edit() {
     let mut harness = app(dir.path(), custom_args(&emulator));
     open_bobs_record(&mut harness, true);
 
-    let (bob_token, bob_id) = emulator.login_token(BOB).await;
-    let (status, reply) = emulator
-        .update(
-            Some(&bob_token),
-            &bob_id,
-            &json!({"phoneNumber": "555-0300"}),
-        )
+    emulator
+        .update_as(BOB, &json!({"phoneNumber": "555-0300"}))
         .await;
-    assert_eq!(status, 200, "{reply}");
     harness.get_by_label("Reload").click();
     step_until(&mut harness, "the record read again", |h| {
         h.state().record_editor().is_some_and(|editor| {

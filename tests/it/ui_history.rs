@@ -14,7 +14,7 @@ use profile_editor::ui::account::{
 use profile_editor::ui::history::{HISTORY_TITLE, REVERT_BUTTON};
 use serde_json::json;
 
-use crate::helpers::{ADMIN, ALICE, BOB, TestEmulator, spawn_emulator};
+use crate::helpers::{ADMIN, ALICE, BOB, spawn_emulator};
 use crate::ui_support::{
     app, custom_args, log_in, settings_with_cloudcode_key, step_until, text_input, wait_for_editor,
     wait_for_text,
@@ -63,17 +63,6 @@ fn open_history(harness: &mut Harness<'static, App>) {
     step_until(harness, "the History window", |h| {
         h.state().history_window().is_some()
     });
-}
-
-/// Alice's record as the server has it, read with a login of her own (last: it may end the app's session).
-async fn alice_on_server(emulator: &TestEmulator) -> serde_json::Value {
-    let alice_id = emulator.emulator.admin().object_id_of(ALICE.0).unwrap();
-    let (token, _) = emulator.login_token(ALICE).await;
-    let (status, body) = emulator
-        .get(Some(&token), &format!("data/Users/{alice_id}"))
-        .await;
-    assert_eq!(status, 200, "{body}");
-    body
 }
 
 /// Alice saves a new name: the journal holds who, which record and name old → new; the History window shows
@@ -156,7 +145,7 @@ async fn an_own_save_shows_in_history_and_revert_restores_the_old_value_through_
         (&changes["name"].old, &changes["name"].new),
         (&json!("Alice Cooper"), &old)
     );
-    assert_eq!(alice_on_server(&emulator).await["name"], old);
+    assert_eq!(emulator.record_as(ALICE).await["name"], old);
 }
 
 /// The admin disables Bob from the Users view: the journal records it (who, Bob's record, disabled) and the

@@ -535,17 +535,24 @@ fn identity_at(h: &Harness<'_, Host>, row: usize) -> String {
     }
 }
 
-#[test]
-fn a_bulk_disable_with_one_user_deleted_meanwhile_says_which_failed_and_why() {
+/// A rig with `count` generated demo users (`user00001`…), the admin's Users view with the CloudCode key
+/// searched down to them, and their identities in table order.
+fn with_demo_users(count: u32) -> (Rig, tempfile::TempDir, Harness<'static, Host>, Vec<String>) {
     let rig = Rig::with(EmulatorConfig {
         demo: true,
-        demo_users: 3,
+        demo_users: count,
         ..EmulatorConfig::default()
     });
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness(Host::new(&rig, Some(DEMO_CLOUDCODE_KEY), dir.path()));
     search(&mut h, "user0000");
-    let users: Vec<String> = (0..3).map(|r| identity_at(&h, r)).collect();
+    let users = (0..count as usize).map(|r| identity_at(&h, r)).collect();
+    (rig, dir, h, users)
+}
+
+#[test]
+fn a_bulk_disable_with_one_user_deleted_meanwhile_says_which_failed_and_why() {
+    let (rig, _dir, mut h, users) = with_demo_users(3);
     // Click the first, Shift-click the third: a range of three; Ctrl-click the second out and in again.
     click_row(&mut h, &users[0], egui::Modifiers::NONE);
     // Esc closes the inspector the click opened (with it open, it follows the rows clicked).
@@ -589,15 +596,7 @@ fn a_bulk_disable_with_one_user_deleted_meanwhile_says_which_failed_and_why() {
 
 #[test]
 fn the_keyboard_selects_rows_and_cancel_stops_a_bulk_action_midway() {
-    let rig = Rig::with(EmulatorConfig {
-        demo: true,
-        demo_users: 4,
-        ..EmulatorConfig::default()
-    });
-    let dir = tempfile::tempdir().unwrap();
-    let mut h = harness(Host::new(&rig, Some(DEMO_CLOUDCODE_KEY), dir.path()));
-    search(&mut h, "user0000");
-    let users: Vec<String> = (0..4).map(|r| identity_at(&h, r)).collect();
+    let (rig, _dir, mut h, users) = with_demo_users(4);
     click_row(&mut h, &users[0], egui::Modifiers::NONE);
     // Shift+Down twice: rows 0-2; a plain Down starts again at row 3; Space takes it out and puts it back.
     h.key_press_modifiers(egui::Modifiers::SHIFT, egui::Key::ArrowDown);
@@ -650,15 +649,7 @@ fn the_keyboard_selects_rows_and_cancel_stops_a_bulk_action_midway() {
 
 #[test]
 fn the_selection_is_exported_read_again_from_the_server() {
-    let rig = Rig::with(EmulatorConfig {
-        demo: true,
-        demo_users: 3,
-        ..EmulatorConfig::default()
-    });
-    let dir = tempfile::tempdir().unwrap();
-    let mut h = harness(Host::new(&rig, Some(DEMO_CLOUDCODE_KEY), dir.path()));
-    search(&mut h, "user0000");
-    let users: Vec<String> = (0..3).map(|r| identity_at(&h, r)).collect();
+    let (_rig, _dir, mut h, users) = with_demo_users(3);
     click_row(&mut h, &users[0], egui::Modifiers::COMMAND);
     click_row(&mut h, &users[2], egui::Modifiers::COMMAND);
     click(&mut h, "Export selected…");
