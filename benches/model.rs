@@ -58,7 +58,7 @@ fn wide_schema_and_record() -> (Schema, UserRecord) {
         descriptors.push(descriptor(&name, ty, false, false));
         map.insert(name, value);
     }
-    let record = UserRecord::from_json(map).unwrap_or_default();
+    let record = UserRecord::from_json(map).expect("the bench record has an objectId");
     (Schema::from_descriptors(descriptors), record)
 }
 

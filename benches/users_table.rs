@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use profile_editor::model::{Schema, UserRecord};
-use profile_editor::ui::users::{UsersAction, UsersView};
+use profile_editor::ui::users::UsersView;
 use profile_editor::users_admin::PAGE_SIZE;
+use profile_editor::users_admin::requests::{UsersAnswer, UsersOutcome, UsersRequest};
 use serde_json::json;
 
 #[path = "common/mod.rs"]
@@ -42,40 +43,35 @@ fn page_rows(page: usize) -> Vec<UserRecord> {
         .collect()
 }
 
-/// One whole frame: layout of the view and tessellation of what it drew. Returns the view's action.
-fn frame(ctx: &egui::Context, view: &mut UsersView) -> Option<UsersAction> {
+/// One whole frame: layout of the view and tessellation of what it drew. Returns the view's outcome.
+fn frame(ctx: &egui::Context, view: &mut UsersView) -> Option<UsersOutcome> {
     common::frame(ctx, |ui| view.ui(ui))
 }
 
-/// What the worker answers to `action` (built outside any timed section).
-enum Answer {
-    Count(u64),
-    Page(u64, usize, Vec<UserRecord>),
-}
-
-/// Plays the worker: the answer to the count or page request `action` asks for, if any.
-fn worker_answer(action: Option<UsersAction>) -> Option<Answer> {
-    match action {
-        Some(UsersAction::Count { generation, .. }) => Some(Answer::Count(generation)),
-        Some(UsersAction::LoadPage {
-            generation, page, ..
-        }) => Some(Answer::Page(generation, page, page_rows(page))),
+/// Plays the worker: the answer to the count or page request in `outcome`, if any (built outside any
+/// timed section).
+fn worker_answer(outcome: Option<UsersOutcome>) -> Option<UsersAnswer> {
+    match outcome {
+        Some(UsersOutcome::Send(UsersRequest::Count { ticket, .. })) => Some(UsersAnswer::Count {
+            ticket,
+            result: Ok(TOTAL),
+        }),
+        Some(UsersOutcome::Send(UsersRequest::Page { ticket, page, .. })) => {
+            Some(UsersAnswer::Page {
+                ticket,
+                page,
+                result: Ok(page_rows(page).into_iter().map(Ok).collect()),
+            })
+        }
         _ => None,
     }
 }
 
-/// The app hands the worker's answer to the view.
-fn deliver(view: &mut UsersView, answer: Option<Answer>) {
-    match answer {
-        Some(Answer::Count(generation)) => view.count_loaded(generation, TOTAL),
-        Some(Answer::Page(generation, page, rows)) => view.page_loaded(generation, page, rows),
-        None => {}
-    }
-}
-
 /// Answers the count and every page request at once.
-fn answer(view: &mut UsersView, action: Option<UsersAction>) {
-    deliver(view, worker_answer(action));
+fn answer(view: &mut UsersView, outcome: Option<UsersOutcome>) {
+    if let Some(answer) = worker_answer(outcome) {
+        view.answer(answer);
+    }
 }
 
 /// Frames until the view asks for nothing more.
@@ -126,7 +122,9 @@ fn users_table(c: &mut Criterion) {
             let mut timed = Duration::ZERO;
             for _ in 0..iterations {
                 let started = Instant::now();
-                deliver(&mut view, pending.take());
+                if let Some(answer) = pending.take() {
+                    view.answer(answer);
+                }
                 row = (row + 40) % TOTAL as usize;
                 view.scroll_to_row(row);
                 let action = frame(&ctx, &mut view);

@@ -40,10 +40,15 @@ pub enum Change {
         /// Property → old and new value.
         changes: BTreeMap<String, PropertyChange>,
     },
-    /// `PUT users/{objectId}/status`.
+    /// `PUT users/{objectId}/status`: `userStatus` old → new.
     StatusChanged {
-        /// `true`: ENABLED; `false`: DISABLED.
+        /// The new status: `true`: ENABLED; `false`: DISABLED.
         enabled: bool,
+        /// `userStatus` as read just before the change (`ENABLED`, `DISABLED`, `EMAIL_CONFIRMATION_PENDING`,
+        /// …); `None` when it could not be read, and in lines written before it was recorded (which still
+        /// load).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        old_status: Option<String>,
     },
     /// `users/assignRole`.
     RoleAssigned {
@@ -102,8 +107,18 @@ impl Entry {
                     format!("{name}: {} → {}", shown(&change.old), shown(&change.new))
                 })
                 .collect(),
-            Change::StatusChanged { enabled: true } => vec!["enabled".to_owned()],
-            Change::StatusChanged { enabled: false } => vec!["disabled".to_owned()],
+            Change::StatusChanged {
+                enabled,
+                old_status: Some(old),
+            } => vec![format!("{USER_STATUS}: {old} → {}", status_value(*enabled))],
+            Change::StatusChanged {
+                enabled: true,
+                old_status: None,
+            } => vec!["enabled".to_owned()],
+            Change::StatusChanged {
+                enabled: false,
+                old_status: None,
+            } => vec!["disabled".to_owned()],
             Change::RoleAssigned { role } => vec![format!("role {role} assigned")],
             Change::RoleUnassigned { role } => vec![format!("role {role} taken away")],
             Change::Deleted { backup: Some(path) } => vec![format!("deleted (copy in {path})")],
@@ -116,6 +131,28 @@ impl Entry {
                 )
                 .collect(),
         }
+    }
+}
+
+/// The status column.
+pub const USER_STATUS: &str = "userStatus";
+
+/// The `userStatus` a status change sets.
+fn status_value(enabled: bool) -> &'static str {
+    if enabled { "ENABLED" } else { "DISABLED" }
+}
+
+/// The `userStatus` of `record`, if it has one.
+pub fn user_status(record: &UserRecord) -> Option<&str> {
+    record.get(USER_STATUS).and_then(serde_json::Value::as_str)
+}
+
+/// The [`Change::StatusChanged`] to `enabled` of a record whose `userStatus` was `old` (as read just
+/// before the change; `None` when it could not be read).
+pub fn status_changed(old: Option<&str>, enabled: bool) -> Change {
+    Change::StatusChanged {
+        enabled,
+        old_status: old.map(str::to_owned),
     }
 }
 
@@ -283,7 +320,10 @@ mod tests {
         let only_password = make(saved(&base, &body(json!({"password": "x"}))));
         assert_eq!(super::inverse(&only_password), None);
         assert_eq!(
-            super::inverse(&make(Change::StatusChanged { enabled: false })),
+            super::inverse(&make(Change::StatusChanged {
+                enabled: false,
+                old_status: None
+            })),
             None
         );
     }
@@ -292,7 +332,11 @@ mod tests {
     fn every_kind_round_trips_through_a_line() {
         for change in [
             saved(&record(json!({"objectId": "A1"})), &body(json!({"a": 1}))),
-            Change::StatusChanged { enabled: true },
+            Change::StatusChanged {
+                enabled: true,
+                old_status: None,
+            },
+            status_changed(Some("DISABLED"), true),
             Change::RoleAssigned { role: "Ops".into() },
             Change::RoleUnassigned { role: "Ops".into() },
             Change::Deleted {
@@ -308,8 +352,49 @@ mod tests {
     }
 
     #[test]
+    fn a_status_change_records_the_old_status_and_shows_old_to_new() {
+        let before = record(json!({"objectId": "B2", "userStatus": "EMAIL_CONFIRMATION_PENDING"}));
+        let entry = make(status_changed(user_status(&before), false));
+        let line = encode(&entry);
+        assert!(
+            line.contains(r#""old_status":"EMAIL_CONFIRMATION_PENDING""#),
+            "{line}"
+        );
+        let read = parse(&line).entries;
+        assert_eq!(read, vec![entry]);
+        assert_eq!(
+            read[0].describe(),
+            vec!["userStatus: EMAIL_CONFIRMATION_PENDING → DISABLED".to_owned()]
+        );
+        // Not read (the record had no status, or the read failed): only the new status.
+        let unknown = make(status_changed(None, true));
+        assert!(!encode(&unknown).contains("old_status"));
+        assert_eq!(unknown.describe(), vec!["enabled".to_owned()]);
+    }
+
+    /// A line written before the old status was recorded (exactly as that version wrote it) still loads.
+    #[test]
+    fn an_older_status_line_without_the_old_status_still_loads() {
+        let old_line = r#"{"at_ms":1700000000000,"actor":"admin@example.com","actor_id":"A1","connection":"local-demo","object_id":"B2","record":"bob@example.com","kind":"StatusChanged","enabled":false}"#;
+        let parsed = parse(&format!("{old_line}\n"));
+        assert_eq!(parsed.damaged, 0);
+        assert_eq!(parsed.entries.len(), 1);
+        assert_eq!(
+            parsed.entries[0].change,
+            Change::StatusChanged {
+                enabled: false,
+                old_status: None
+            }
+        );
+        assert_eq!(parsed.entries[0].describe(), vec!["disabled".to_owned()]);
+    }
+
+    #[test]
     fn a_damaged_line_is_skipped_and_counted() {
-        let good = encode(&make(Change::StatusChanged { enabled: true }));
+        let good = encode(&make(Change::StatusChanged {
+            enabled: true,
+            old_status: None,
+        }));
         let text = format!("{good}\n{{\"at_ms\": 1, \"kind\n\nnot json\n{good}\n");
         let parsed = parse(&text);
         assert_eq!(parsed.entries.len(), 2);
@@ -321,7 +406,10 @@ mod tests {
         let entries: Vec<Entry> = (0..MAX_ENTRIES + 5)
             .map(|n| Entry {
                 at_ms: n as i64,
-                ..make(Change::StatusChanged { enabled: true })
+                ..make(Change::StatusChanged {
+                    enabled: true,
+                    old_status: None,
+                })
             })
             .collect();
         let parsed = parse(&trimmed(&entries));

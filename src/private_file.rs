@@ -1,5 +1,6 @@
 //! Owner-only files written atomically: the one way the app writes what it keeps on disk (settings, keys,
-//! the remembered session, drafts, the copies of deleted users). A file is written through an owner-only
+//! the remembered session, drafts, the copies of deleted users) and the profile and History exports (they
+//! hold personal data too: owner-only like the rest; see `app::disk` for who calls it). A file is written through an owner-only
 //! (0600) temporary file beside it, synced, renamed over the target, and the folder synced after the
 //! rename, so a crash leaves the old content or the new one, never half of one, and nobody else can read
 //! it, not even for a moment. Folders are created owner-only (0700).
@@ -23,6 +24,17 @@ pub fn create_dir(dir: &Path) -> io::Result<()> {
 /// Writes `bytes` to `path`, replacing it atomically (see the module doc). The folder is created if missing;
 /// a failed write removes its temporary file and leaves `path` as it was.
 pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_checked(path, bytes, || Ok(()))
+}
+
+/// [`write`], with `before_rename` run once the temporary file holds every byte and is synced, just
+/// before it replaces `path`: an error there fails the write like any other (the disk worker's tests use
+/// it to fail a write half way).
+pub(crate) fn write_checked(
+    path: &Path,
+    bytes: &[u8],
+    before_rename: impl FnOnce() -> io::Result<()>,
+) -> io::Result<()> {
     let dir = path
         .parent()
         .ok_or_else(|| io::Error::other("the file has no parent directory"))?;
@@ -46,6 +58,7 @@ pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
         file.write_all(bytes)?;
         file.sync_all()?;
         drop(file);
+        before_rename()?;
         fs::rename(&tmp, path)
     })();
     if result.is_err() {

@@ -1,6 +1,7 @@
 //! The About window's part of the app: whether it is open, what it shows (gathered from the app's folders,
 //! connection and frame), and carrying out its actions: opening a folder in the file manager (a process
-//! started and waited for off the UI thread) and copying the redacted diagnostics.
+//! started and waited for off the UI thread) and copying the redacted diagnostics. The log's tail is read
+//! by the disk worker when the window opens; "Copy diagnostics" copies once it is there.
 
 use std::path::{Path, PathBuf};
 
@@ -10,8 +11,26 @@ use crate::ui::about::{AboutAction, AboutInfo, Folder, about_ui, diagnostics_tex
 /// The About window's state while it is open.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct AboutWindow {
-    /// Whether "Copy diagnostics" was pressed since the window opened.
+    /// Whether the diagnostics were copied since the window opened.
     copied: bool,
+    /// "Copy diagnostics" was pressed before the log's tail was read: it is copied when it is.
+    copy_when_read: bool,
+    /// The log's tail, as the disk worker read it when the window opened.
+    log_tail: LogTail,
+}
+
+/// The log's tail for the diagnostics.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+enum LogTail {
+    /// No log file is written (logging is off): nothing to read.
+    #[default]
+    NoLog,
+    /// The disk worker is reading it.
+    Reading,
+    /// Its last bytes, and whether they start inside the file (the first line is then cut).
+    Read { text: String, starts_mid_file: bool },
+    /// Why it could not be read.
+    Failed(String),
 }
 
 /// The program that opens a folder in the desktop's file manager.
@@ -65,9 +84,36 @@ fn platform() -> String {
 }
 
 impl App {
-    /// Opens the About window.
+    /// Opens the About window and has the disk worker read the log's tail for the diagnostics.
     pub(super) fn open_about(&mut self) {
-        self.about = Some(AboutWindow::default());
+        let mut window = AboutWindow::default();
+        if let Some(dir) = crate::logging::log_dir() {
+            window.log_tail = LogTail::Reading;
+            self.disk.handle().read_tail(
+                super::disk::Purpose::Diagnostics,
+                crate::logging::RotatingFile::path_of(dir, 0),
+                crate::logging::DIAGNOSTIC_TAIL_BYTES,
+            );
+        }
+        self.about = Some(window);
+    }
+
+    /// The log's tail was read (if the window is still open).
+    pub(super) fn log_tail_read(&mut self, read: std::io::Result<super::disk::DiskDone>) {
+        let Some(window) = &mut self.about else {
+            return;
+        };
+        window.log_tail = match read {
+            Ok(super::disk::DiskDone::Read {
+                bytes,
+                starts_mid_file,
+            }) => LogTail::Read {
+                text: String::from_utf8_lossy(&bytes).into_owned(),
+                starts_mid_file,
+            },
+            Ok(_) => LogTail::NoLog,
+            Err(error) => LogTail::Failed(error.to_string()),
+        };
     }
 
     /// What the About window shows now.
@@ -119,34 +165,61 @@ impl App {
         .collect()
     }
 
-    /// The diagnostics report as "Copy diagnostics" copies it.
-    pub fn diagnostics(&self, has_gl: bool) -> String {
+    /// The diagnostics report with the log's tail as read when the window opened; `None` while it is
+    /// being read.
+    fn diagnostics_from_tail(&self, tail: &LogTail, has_gl: bool) -> Option<String> {
         let known = self.known_secrets();
         let known: Vec<&str> = known.iter().map(String::as_str).collect();
-        let lines = crate::logging::log_dir()
-            .map(|dir| {
-                crate::logging::read_last_lines(dir, &known).unwrap_or_else(|error| {
-                    vec![format!("(the log file could not be read: {error})")]
-                })
-            })
-            .unwrap_or_default();
-        diagnostics_text(&self.about_info(has_gl), &lines, &known)
+        let lines = match tail {
+            LogTail::Reading => return None,
+            LogTail::NoLog => Vec::new(),
+            LogTail::Failed(error) => vec![format!("(the log file could not be read: {error})")],
+            LogTail::Read {
+                text,
+                starts_mid_file,
+            } => crate::logging::last_lines(
+                text,
+                crate::logging::DIAGNOSTIC_LOG_LINES,
+                *starts_mid_file,
+            )
+            .into_iter()
+            .map(|line| crate::logging::redact(line, &known))
+            .collect(),
+        };
+        Some(diagnostics_text(&self.about_info(has_gl), &lines, &known))
     }
 
     /// Draws the About window when it is open and does what it asks.
     pub(super) fn about_window_ui(&mut self, ctx: &egui::Context, has_gl: bool) {
         let Some(window) = &self.about else { return };
         let info = self.about_info(has_gl);
+        let mut copy = window.copy_when_read;
         match about_ui(ctx, &info, window.copied) {
             Some(AboutAction::Open(path)) => open_folder(&path),
-            Some(AboutAction::CopyDiagnostics) => {
-                ctx.copy_text(self.diagnostics(has_gl));
-                if let Some(window) = &mut self.about {
-                    window.copied = true;
-                }
+            Some(AboutAction::CopyDiagnostics) => copy = true,
+            Some(AboutAction::Close) => {
+                self.about = None;
+                return;
             }
-            Some(AboutAction::Close) => self.about = None,
             None => {}
+        }
+        if !copy {
+            return;
+        }
+        let text = self
+            .about
+            .as_ref()
+            .and_then(|window| self.diagnostics_from_tail(&window.log_tail, has_gl));
+        let Some(window) = &mut self.about else {
+            return;
+        };
+        match text {
+            Some(text) => {
+                ctx.copy_text(text);
+                window.copied = true;
+                window.copy_when_read = false;
+            }
+            None => window.copy_when_read = true,
         }
     }
 

@@ -1,8 +1,10 @@
 //! The change journal on disk: `history.jsonl` in the app's data dir (owner-only, 0600), appended by the
 //! worker after each change the server confirmed (`record_save`, `record_password_change`, `record_users`),
-//! bounded to [`crate::history::MAX_ENTRIES`] entries; read back (`load`) and exported (`export`) for the
-//! History panel. What an entry holds is `crate::history`.
+//! bounded to [`crate::history::MAX_ENTRIES`] entries; read back (`load`, or `parse_read` of the disk
+//! worker's read) and encoded for export (`export_json`) for the History panel. What an entry holds is
+//! `crate::history`.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
@@ -18,6 +20,9 @@ use crate::users_admin::manage::{AdminAnswer, AdminRequest, RoleChange};
 /// The journal's file name inside the data dir.
 pub const HISTORY_FILE: &str = "history.jsonl";
 
+/// How many objectIds one read of the old statuses before a bulk status change names (one page).
+pub const STATUS_READ_BATCH: usize = 100;
+
 /// Appends are made one at a time (worker tasks run concurrently).
 static APPEND: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
@@ -28,11 +33,22 @@ pub fn path(data_dir: &Path) -> PathBuf {
 
 /// Reads the journal; a missing file is an empty journal, damaged lines are skipped and counted.
 pub fn load(data_dir: &Path) -> io::Result<Parsed> {
-    match fs::read_to_string(path(data_dir)) {
-        Ok(text) => Ok(history::parse(&text)),
+    parse_read(fs::read(path(data_dir)))
+}
+
+/// The journal from the result of reading its file (by [`load`] or the disk worker): a missing file is an
+/// empty journal, damaged lines (or bytes that are not UTF-8) are skipped and counted.
+pub fn parse_read(read: io::Result<Vec<u8>>) -> io::Result<Parsed> {
+    match read {
+        Ok(bytes) => Ok(history::parse(&String::from_utf8_lossy(&bytes))),
         Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(Parsed::default()),
         Err(error) => Err(error),
     }
+}
+
+/// The journal's entries as the export writes them: one pretty JSON array.
+pub fn export_json(parsed: &Parsed) -> io::Result<Vec<u8>> {
+    serde_json::to_vec_pretty(&parsed.entries).map_err(io::Error::other)
 }
 
 /// Appends `entries`. When the journal would pass [`MAX_ENTRIES`], it is rewritten (atomically) with the
@@ -75,14 +91,6 @@ fn try_append(data_dir: &Path, entries: &[Entry]) -> io::Result<()> {
     out.sync_all()
 }
 
-/// Writes the journal to `to` as one pretty JSON array (owner-only).
-pub fn export(data_dir: &Path, to: &Path) -> io::Result<usize> {
-    let parsed = load(data_dir)?;
-    let json = serde_json::to_vec_pretty(&parsed.entries).map_err(io::Error::other)?;
-    crate::private_file::write(to, &json)?;
-    Ok(parsed.entries.len())
-}
-
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
@@ -92,7 +100,7 @@ fn entry(session: &Session, object_id: &str, record: String, change: Change) -> 
     Entry {
         at_ms: now_ms(),
         actor: session.identity.clone(),
-        actor_id: session.object_id.clone(),
+        actor_id: session.object_id.to_string(),
         connection: session.connection.key(),
         object_id: object_id.to_owned(),
         record,
@@ -136,7 +144,7 @@ pub fn record_password_change(data_dir: &Path, session: &Session) {
         crate::model::schema::PASSWORD.to_owned(),
         serde_json::Value::Null,
     );
-    let change = history::saved(&UserRecord::default(), &body);
+    let change = history::saved(&UserRecord::only_id(session.object_id.clone()), &body);
     append(
         data_dir,
         &[entry(
@@ -155,6 +163,74 @@ pub struct UsersPrelude {
     identity: Option<String>,
     /// The properties a create sent (without the password).
     created: Option<serde_json::Map<String, serde_json::Value>>,
+    /// objectId → `userStatus` of the users a status change (one or bulk) is about, read just before
+    /// the change ([`UsersPrelude::read_before`]): the entries' old status.
+    old_status: BTreeMap<String, String>,
+}
+
+impl UsersPrelude {
+    /// What must be read from the server before `request` changes it: the `userStatus` of the users a
+    /// status change is about (one read, or one page per [`STATUS_READ_BATCH`] users of a bulk change). A
+    /// failed read leaves the old status unknown; the change itself goes on.
+    pub async fn read_before(
+        &mut self,
+        request: &UsersRequest,
+        client: &crate::backendless::client::Client,
+        token: &crate::backendless::client::UserToken,
+    ) {
+        let UsersRequest::Admin { request, .. } = request else {
+            return;
+        };
+        match request {
+            AdminRequest::SetStatus { object_id, .. } => {
+                if let Ok(record) = client.get_user(Some(token), object_id).await
+                    && let Some(status) = history::user_status(&record)
+                {
+                    self.old_status
+                        .insert(object_id.to_string(), status.to_owned());
+                }
+            }
+            AdminRequest::Bulk {
+                operation: BulkOperation::Disable | BulkOperation::Enable,
+                targets,
+                ..
+            } => {
+                for batch in targets.chunks(STATUS_READ_BATCH) {
+                    let query = status_query(batch.iter().map(|target| target.object_id.as_str()));
+                    let Ok(records) = client.find_users(Some(token), &query).await else {
+                        continue;
+                    };
+                    for record in &records {
+                        if let Some(status) = history::user_status(record) {
+                            self.old_status
+                                .insert(record.object_id().to_string(), status.to_owned());
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The old status of `object_id`, if it was read.
+    fn old_status(&self, object_id: &str) -> Option<&str> {
+        self.old_status.get(object_id).map(String::as_str)
+    }
+}
+
+/// The page of `objectId` and `userStatus` of the users `object_ids` (at most [`STATUS_READ_BATCH`]).
+fn status_query<'a>(
+    object_ids: impl Iterator<Item = &'a str>,
+) -> crate::backendless::client::FindQuery {
+    let listed: Vec<String> = object_ids
+        .map(crate::users_admin::query::quote_literal)
+        .collect();
+    crate::backendless::client::FindQuery {
+        where_clause: Some(format!("objectId IN ({})", listed.join(", "))),
+        props: vec!["objectId".to_owned(), history::USER_STATUS.to_owned()],
+        page_size: u32::try_from(STATUS_READ_BATCH).unwrap_or(100),
+        ..Default::default()
+    }
 }
 
 /// Takes what [`record_users`] will need from `request`.
@@ -165,14 +241,14 @@ pub fn users_prelude(request: &UsersRequest) -> UsersPrelude {
             ..
         } => UsersPrelude {
             identity: Some(identity.clone()),
-            created: None,
+            ..UsersPrelude::default()
         },
         UsersRequest::Admin {
             request: AdminRequest::Create { properties, .. },
             ..
         } => UsersPrelude {
-            identity: None,
             created: Some(properties.clone()),
+            ..UsersPrelude::default()
         },
         _ => UsersPrelude::default(),
     }
@@ -180,7 +256,7 @@ pub fn users_prelude(request: &UsersRequest) -> UsersPrelude {
 
 /// The entries of an admin answer: one per record the server confirmed a change to.
 pub fn users_entries(session: &Session, prelude: UsersPrelude, answer: &UsersAnswer) -> Vec<Entry> {
-    let UsersAnswer::Admin(answer) = answer else {
+    let UsersAnswer::Admin { answer, .. } = answer else {
         return Vec::new();
     };
     match answer {
@@ -192,7 +268,7 @@ pub fn users_entries(session: &Session, prelude: UsersPrelude, answer: &UsersAns
             session,
             object_id,
             label(session, object_id, record.as_ref()),
-            Change::StatusChanged { enabled: *enabled },
+            history::status_changed(prelude.old_status(object_id), *enabled),
         )],
         AdminAnswer::RoleChanged {
             object_id,
@@ -231,22 +307,30 @@ pub fn users_entries(session: &Session, prelude: UsersPrelude, answer: &UsersAns
             )]
         }
         AdminAnswer::Bulk(outcome) => {
-            let change = match &outcome.operation {
-                BulkOperation::Disable => Change::StatusChanged { enabled: false },
-                BulkOperation::Enable => Change::StatusChanged { enabled: true },
-                BulkOperation::AssignRole(role) => Change::RoleAssigned { role: role.clone() },
-                BulkOperation::Export => return Vec::new(),
+            let change = |object_id: &str| match &outcome.operation {
+                BulkOperation::Disable => Some(history::status_changed(
+                    prelude.old_status(object_id),
+                    false,
+                )),
+                BulkOperation::Enable => {
+                    Some(history::status_changed(prelude.old_status(object_id), true))
+                }
+                BulkOperation::AssignRole(role) => {
+                    Some(Change::RoleAssigned { role: role.clone() })
+                }
+                BulkOperation::Export => None,
             };
             outcome
                 .succeeded
                 .iter()
-                .map(|target| {
-                    entry(
+                .filter_map(|target| {
+                    let change = change(target.object_id.as_str())?;
+                    Some(entry(
                         session,
                         &target.object_id,
                         target.identity.clone(),
-                        change.clone(),
-                    )
+                        change,
+                    ))
                 })
                 .collect()
         }
@@ -274,7 +358,7 @@ mod tests {
         Session {
             connection: Connection::LocalDemo,
             user_token: UserToken::new("SECRET-TOKEN".to_owned()),
-            object_id: "A1".to_owned(),
+            object_id: "A1".parse().unwrap(),
             identity: "admin@example.com".to_owned(),
         }
     }
@@ -286,7 +370,10 @@ mod tests {
             &session(),
             "B2",
             "bob".into(),
-            Change::StatusChanged { enabled: false },
+            Change::StatusChanged {
+                enabled: false,
+                old_status: None,
+            },
         );
         append(dir.path(), &[one.clone(), one.clone()]);
         assert_eq!(
@@ -314,7 +401,10 @@ mod tests {
             &session(),
             "B2",
             "bob".into(),
-            Change::StatusChanged { enabled: true },
+            Change::StatusChanged {
+                enabled: true,
+                old_status: None,
+            },
         );
         fs::write(
             path(dir.path()),

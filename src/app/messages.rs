@@ -6,6 +6,7 @@ use crate::app::settings::{Connection, RememberedSession};
 use crate::backendless::client::{Password, UserToken};
 use crate::backendless::error::ApiError;
 use crate::model::diff::Changeset;
+use crate::model::ids::ObjectId;
 use crate::model::record::UserRecord;
 use crate::model::schema::Schema;
 
@@ -21,8 +22,8 @@ pub struct Session {
     pub connection: Connection,
     /// The user-token (its `Debug` hides the value).
     pub user_token: UserToken,
-    /// The user's objectId.
-    pub object_id: String,
+    /// The user's objectId, parsed where it entered (the login reply or the remembered-session file).
+    pub object_id: ObjectId,
     /// The identity the user logged in with, shown in the top bar.
     pub identity: String,
 }
@@ -104,7 +105,7 @@ pub enum WorkerCommand {
         /// Whose token to use.
         session: Session,
         /// The record to update.
-        object_id: String,
+        object_id: ObjectId,
         /// `updated` of the record the edits were made against (epoch ms).
         base_updated: Option<i64>,
         /// The diff.
@@ -141,6 +142,8 @@ pub enum WorkerCommand {
         id: RequestId,
         /// Whose token to use.
         session: Session,
+        /// The connection's CloudCode key, if one is set (status and role changes need it).
+        cloudcode_key: Option<crate::app::users::CloudCodeKey>,
         /// What to do.
         request: crate::app::users::UsersRequest,
     },
@@ -430,7 +433,7 @@ mod tests {
             session: Session {
                 connection: Connection::LocalDemo,
                 user_token: UserToken::new("SECRET-TOKEN".to_owned()),
-                object_id: "U1".to_owned(),
+                object_id: "U1".parse().unwrap(),
                 identity: "alice@example.com".to_owned(),
             },
         };
@@ -438,7 +441,7 @@ mod tests {
         let session = Session {
             connection: Connection::LocalDemo,
             user_token: UserToken::new("SECRET-TOKEN".to_owned()),
-            object_id: "U1".to_owned(),
+            object_id: "U1".parse().unwrap(),
             identity: "alice@example.com".to_owned(),
         };
         for request in [

@@ -2,12 +2,15 @@
 //! events into `AppState` in `logic`, draws in `ui`, and turns what the views return into worker commands.
 //! It never awaits, never talks HTTP and never matches error codes itself (that is `state`).
 //!
-//! - [`state`]: the pure state machine.
+//! - [`state`]: the pure state machine; the one place that decides a session's end, the re-login and what
+//!   follows it, and the unsaved-changes question (with [`leave`]).
+//! - [`leave`]: the unsaved-changes question's state (logout, reload, close; "save first").
 //! - [`messages`]: commands, events, request ids and the repainting event sender.
 //! - [`worker`]: the tokio thread that does the I/O.
 //! - [`settings`]: connections and the remembered session on disk.
-//! - [`users`]: the requests and answers of the admin's Users browser.
+//! - [`users`]: the worker's side of the admin's Users browser (runs its requests; the CloudCode key).
 //! - [`drafts`]: the open editor's pending edits kept on disk, debounced.
+//! - [`disk`]: the one disk worker; the UI thread never waits on a disk.
 //! - [`history`]: the change journal on disk (`history.jsonl`), appended by the worker.
 //! - [`record_editor`]: an admin editing another user's record (opened from the Users inspector).
 //! - [`about`]: the About window's state, folders, diagnostics.
@@ -15,10 +18,12 @@
 
 pub mod about;
 mod account;
+pub mod disk;
 pub mod drafts;
 pub mod history;
 mod history_window;
 pub mod launch;
+pub mod leave;
 pub mod messages;
 pub mod record_editor;
 pub mod settings;
@@ -34,7 +39,6 @@ use anyhow::Context as _;
 use crate::backendless::client::Password;
 use crate::cli::ConnectionArgs;
 use crate::ui::connection::{ConnectionAction, ConnectionStatus, connection_ui};
-use crate::ui::editor::unsaved::{UnsavedChoice, unsaved_changes_ui};
 use crate::ui::editor::{EditorAction, EditorView};
 use crate::ui::login::{LoginAction, LoginStatus, LoginView};
 use crate::ui::theme;
@@ -71,17 +75,6 @@ impl AppOptions {
     }
 }
 
-/// A question the app asks before it drops edits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Confirm {
-    /// Log out although the editor has unsaved changes.
-    Logout,
-    /// Reload although the editor has unsaved changes.
-    Reload,
-    /// Close the window although the editor has unsaved changes.
-    Close,
-}
-
 /// The eframe app. Owns the state machine, the views and the worker handle.
 pub struct App {
     /// Screens, session, requests in flight and messages.
@@ -101,8 +94,6 @@ pub struct App {
     editor: Option<EditorView>,
     /// The logo shown in the top bar and on the login card.
     logo: egui::TextureHandle,
-    /// An open confirmation dialog.
-    confirm: Option<Confirm>,
     /// Whether the first usable screen (login or editor) has been drawn; for the launch-time log line.
     shown_ready: bool,
     /// The screen drawn last frame, to notice when the login screen comes back.
@@ -111,10 +102,11 @@ pub struct App {
     users: users::UsersScreen,
     /// Writes the editor's pending edits to the data dir as a draft, debounced.
     drafts: drafts::DraftKeeper,
-    /// What to do once the save the user chose in the unsaved-changes question has succeeded.
-    after_save: Option<Confirm>,
-    /// Set once the user agreed to close the window (nothing pending, or discarded).
-    close_allowed: bool,
+    /// Every file write, removal and read of the UI goes through it (`disk`); its answers are drained in
+    /// `logic`.
+    disk: disk::DiskWorker,
+    /// A write that failed (settings, a draft): shown until dismissed or the same kind of write succeeds.
+    disk_notice: Option<disk::DiskNotice>,
     /// To send viewport commands (closing the window) outside of a frame's `ui`.
     egui_ctx: egui::Context,
     /// Sign up, forgot password (login screen) and the change-password dialog (`ui::account`).
@@ -127,9 +119,8 @@ pub struct App {
     history: Option<crate::ui::history::HistoryWindow>,
     /// Another user's record an admin opened for editing from the Users view (shown in its place).
     record_editor: Option<record_editor::RecordEditor>,
-    /// "Edit record" was clicked: the record is being read again (the table's copy may be old); the
-    /// inspector's copy is opened if the read fails.
-    record_opening: Option<(messages::RequestId, crate::model::record::UserRecord)>,
+    /// History's revert of another user's record, waiting for the record to be read again.
+    revert_read: Option<history_window::RevertRead>,
 }
 
 /// When `run` was called; the launch time is measured from here (unset in tests).
@@ -153,6 +144,7 @@ impl App {
             events_tx,
         )?;
         let remembered = RememberedSession::load(&options.settings_dir);
+        let disk = disk::DiskWorker::spawn(ctx.clone()).context("cannot start the disk worker")?;
         let mut app = Self {
             state: AppState::new(),
             settings,
@@ -162,20 +154,19 @@ impl App {
             login: LoginView::default(),
             editor: None,
             logo: theme::logo_texture(&ctx),
-            confirm: None,
             shown_ready: false,
             last_screen: Screen::Starting,
             users: users::UsersScreen::default(),
-            drafts: drafts::DraftKeeper::new(options.data_dir.clone()),
-            after_save: None,
-            close_allowed: false,
+            drafts: drafts::DraftKeeper::new(options.data_dir.clone(), disk.handle().clone()),
+            disk,
+            disk_notice: None,
             egui_ctx: ctx.clone(),
             account: crate::ui::account::AccountViews::default(),
             data_dir: options.data_dir.clone(),
             about: None,
             history: None,
             record_editor: None,
-            record_opening: None,
+            revert_read: None,
         };
         let effects = app.state.begin_start(&app.settings.selected(), remembered);
         app.run_effects(effects);
@@ -215,6 +206,7 @@ impl App {
                         self.drafts.closing(old);
                     }
                     let mut editor = EditorView::new(profile.schema, profile.record, identity);
+                    editor.set_disk(self.disk.handle());
                     if let Some(session) = self.state.session() {
                         self.drafts.opened(
                             &mut editor,
@@ -224,7 +216,7 @@ impl App {
                     }
                     self.editor = Some(editor);
                     // The worker read the roles together with the schema.
-                    self.users.answer(users::UsersAnswer::Roles(profile.roles));
+                    self.users.roles_loaded(profile.roles);
                 }
                 Effect::CloseEditor => {
                     self.close_record_editor();
@@ -235,8 +227,22 @@ impl App {
                     self.editor = None;
                     self.users = users::UsersScreen::default();
                 }
-                Effect::Users(answer) => self.users.answer(answer),
-                Effect::Resumed => self.users.resumed(),
+                Effect::Users(answer) => {
+                    // The read before a History revert is the app's own; the rest is the browser's.
+                    if let Some(answer) = self.revert_read(answer) {
+                        self.users.answer(answer);
+                    }
+                }
+                Effect::Resumed => {
+                    self.users.resumed();
+                    // The session is back: the editors drop what they showed about its end.
+                    if let Some(editor) = &mut self.editor {
+                        editor.session_resumed();
+                    }
+                    if let Some(editor) = &mut self.record_editor {
+                        editor.session_resumed();
+                    }
+                }
                 Effect::RetrySave => {
                     let action = self.editor.as_mut().and_then(EditorView::retry_action);
                     self.send_save(action);
@@ -259,18 +265,10 @@ impl App {
                         // The draft goes at once: a save is not something to debounce.
                         self.drafts.flush(editor);
                     }
-                    let pending = self
-                        .editor
-                        .as_ref()
-                        .is_some_and(EditorView::has_pending_edits);
-                    if let Some(what) = self.after_save.take()
-                        && !pending
-                    {
-                        self.confirmed(what);
-                    }
+                    let effects = self.state.own_save_applied(self.has_pending_edits());
+                    self.run_effects(effects);
                 }
                 Effect::SaveFailed(error) => {
-                    self.after_save = None;
                     if let Some(editor) = &mut self.editor {
                         editor.save_failed(&error);
                     }
@@ -278,8 +276,47 @@ impl App {
                 Effect::FillIdentity(identity) => self.login.identity = identity,
                 Effect::ClearPassword => self.login.clear_password(),
                 Effect::Account(id, answer) => self.account_answer(id, answer),
+                Effect::ReviewSave => {
+                    if let Some(editor) = &mut self.editor {
+                        editor.request_save();
+                    }
+                }
+                Effect::DiscardDraft => self.drafts.discard(),
+                Effect::FlushDrafts => {
+                    if let Some(editor) = &mut self.record_editor {
+                        editor.flush_draft();
+                    }
+                    if let Some(editor) = &self.editor {
+                        self.drafts.flush(editor);
+                    }
+                }
+                Effect::CloseWindow => self
+                    .egui_ctx
+                    .send_viewport_cmd(egui::ViewportCommand::Close),
+                Effect::CancelClose => self
+                    .egui_ctx
+                    .send_viewport_cmd(egui::ViewportCommand::CancelClose),
+                Effect::RecordSaveStarted(id) => {
+                    if let Some(editor) = &mut self.record_editor {
+                        editor.save_sent(id);
+                    }
+                }
+                Effect::Record(event) => {
+                    let outcome = self
+                        .record_editor
+                        .as_mut()
+                        .and_then(|editor| editor.answer(event));
+                    self.record_outcome(outcome);
+                }
             }
         }
+    }
+
+    /// Whether the own editor has edits that leaving (logout, reload, close) would lose.
+    fn has_pending_edits(&self) -> bool {
+        self.editor
+            .as_ref()
+            .is_some_and(EditorView::has_pending_edits)
     }
 
     /// Hands the editor's save to the worker, with the `updated` its edits were made against.
@@ -296,15 +333,15 @@ impl App {
     }
 
     /// Hands a Users-browser request to the worker with the session's token.
-    fn send_users_request(&mut self, mut request: users::UsersRequest) {
+    fn send_users_request(&mut self, request: users::UsersRequest) {
         let Some(session) = self.state.session().cloned() else {
             return;
         };
-        request.attach_cloudcode_key(users::cloudcode_key_for(&self.settings));
         let id = self.state.next_request_id();
         self.worker.send(messages::WorkerCommand::Users {
             id,
             session,
+            cloudcode_key: users::cloudcode_key_for(&self.settings),
             request,
         });
     }
@@ -326,22 +363,10 @@ impl App {
                 base_updated,
                 changes,
             }) => {
-                let Some(session) = self.state.session().cloned() else {
-                    return;
-                };
-                let id = self.state.next_request_id();
-                if let Some(editor) = &mut self.record_editor {
-                    editor.save_sent(id);
-                }
-                // The same checked save as one's own profile, for the record's objectId, with the
-                // admin's token (the server allows it to the Admin role only: 3029 otherwise).
-                self.worker.send(messages::WorkerCommand::Save {
-                    id,
-                    session,
-                    object_id,
-                    base_updated,
-                    changes,
-                });
+                let effects = self
+                    .state
+                    .begin_record_save(object_id, base_updated, changes);
+                self.run_effects(effects);
             }
             Some(record_editor::RecordOutcome::Reload) => {
                 let copy = self
@@ -371,6 +396,7 @@ impl App {
             own.session().schema().clone(),
             record,
             self.data_dir.clone(),
+            self.disk.handle(),
             &session.connection.key(),
             &session.identity,
         ));
@@ -378,18 +404,12 @@ impl App {
 
     /// Reads `record` again (the table's copy may be old: the editor's base must be the server's record of
     /// now), then opens it in the record editor; `record` itself is opened if the read fails.
+    /// The read is one of the browser's requests: its answer comes back to the browser like any other,
+    /// which hands the record over through `take_edit_request` (see `users_ui`).
     fn read_record_then_edit(&mut self, record: crate::model::record::UserRecord) {
-        let Some(session) = self.state.session().cloned() else {
-            return;
-        };
-        let id = self.state.next_request_id();
-        let object_id = record.object_id().to_owned();
-        self.record_opening = Some((id, record));
-        self.worker.send(messages::WorkerCommand::Users {
-            id,
-            session,
-            request: users::UsersRequest::Record { object_id },
-        });
+        if let Some(request) = self.users.read_then_edit(record) {
+            self.send_users_request(request);
+        }
     }
 
     /// Closes the record editor, if open, keeping its draft.
@@ -407,15 +427,15 @@ impl App {
 
     /// The admin's Users browser, in place of the editor.
     fn users_ui(&mut self, ui: &mut egui::Ui) {
+        // A record read again for editing ("Edit record", or the record editor's Reload) arrived.
+        if let Some(record) = self.users.take_edit_request() {
+            self.open_record_editor(record);
+        }
         if self.record_editor.is_some() {
             self.record_editor_ui(ui);
             return;
         }
-        let outcome = self.users.ui(ui, &self.settings.users_columns);
-        if let Some(record) = self.users.take_edit_request() {
-            self.read_record_then_edit(record);
-        }
-        match outcome {
+        match self.users.ui(ui, &self.settings.users_columns) {
             Some(users::UsersOutcome::Send(request)) => self.send_users_request(request),
             Some(users::UsersOutcome::Columns(columns)) => {
                 self.settings.users_columns = columns;
@@ -431,7 +451,6 @@ impl App {
         &self.users
     }
 
-    /// Writes the settings; a failure is logged (the app keeps working with what it has in memory).
     /// Remembers the app's identity property for the session's connection (the login form's label next
     /// time); saved only when it changed.
     fn remember_identity_name(&mut self, schema: &crate::model::Schema) {
@@ -446,12 +465,17 @@ impl App {
         }
     }
 
+    /// Hands the settings to the disk worker; a failed write is logged and shown when it answers.
     fn save_settings(&self) {
-        if let Err(error) = self.settings.save(&self.settings_dir) {
-            tracing::error!(
-                "cannot save the settings: {error:#} in {}",
-                self.settings_dir.display()
-            );
+        match self.settings.files(&self.settings_dir) {
+            Ok(files) => {
+                for (path, bytes) in files {
+                    self.disk
+                        .handle()
+                        .write(disk::Purpose::Settings, path, bytes);
+                }
+            }
+            Err(error) => tracing::error!("cannot encode the settings: {error:#}"),
         }
     }
 
@@ -478,6 +502,9 @@ impl App {
             .show(
                 ui,
                 |ui| {
+                    // What does not fit is cut at the right side's edge, never drawn under its buttons
+                    // (an admin's bar at 800 px leaves the connection label no room at all).
+                    ui.shrink_clip_rect(ui.max_rect());
                     ui.add(egui::Image::new(&logo).fit_to_exact_size(egui::vec2(22.0, 22.0)));
                     ui.strong(theme::APP_NAME);
                     ui.separator();
@@ -534,7 +561,7 @@ impl App {
             self.save_settings();
         }
         if logout {
-            self.request(Confirm::Logout);
+            self.begin_leave(leave::Intent::Logout);
         }
         if about {
             self.open_about();
@@ -653,8 +680,8 @@ impl App {
         };
         match editor.ui(ui) {
             Some(action @ EditorAction::Save { .. }) => self.send_save(Some(action)),
-            Some(EditorAction::Reload) => self.request(Confirm::Reload),
-            Some(EditorAction::Logout) => self.request(Confirm::Logout),
+            Some(EditorAction::Reload) => self.begin_leave(leave::Intent::Reload),
+            Some(EditorAction::Logout) => self.begin_leave(leave::Intent::Logout),
             Some(EditorAction::ChangePassword) => self.account.open_change_password(),
             None => {}
         }
@@ -681,136 +708,36 @@ impl App {
     /// The session ended with the editor or the Users browser open: that view stays (inactive) with its
     /// state, and the login form opens over it. The same user logging in gets it back, and what failed is
     /// sent again (the interrupted save once, the browser's failed count and pages); anyone else gets a
-    /// clean start (the edits stay in the first user's draft).
+    /// clean start (the edits stay in the first user's draft). `AppState` decides all of it.
     fn relogin_ui(&mut self, ui: &mut egui::Ui) {
         self.session_view_ui(ui, false);
-        let pending = self
-            .editor
-            .as_ref()
-            .is_some_and(EditorView::has_pending_edits);
-        let (leave_label, leave_hint) = if pending {
-            (
-                "Discard changes and leave",
-                "Drop the unsaved changes and go to the login screen",
-            )
-        } else {
-            ("Leave", "Go to the login screen")
-        };
-        let mut leave = false;
-        egui::Modal::new(egui::Id::unique("relogin")).show(ui.ctx(), |ui| {
-            ui.set_max_width(460.0);
-            ui.heading("Log in again");
-            self.login_form_ui(ui);
-            ui.separator();
-            leave = ui.button(leave_label).on_hover_text(leave_hint).clicked();
-        });
-        if leave {
-            self.drafts.discard();
-            self.state.forget_ended_session();
-            let effects = vec![Effect::CloseEditor];
+        let pending = self.has_pending_edits();
+        let ctx = ui.ctx().clone();
+        if crate::ui::dialogs::relogin_ui(&ctx, pending, |ui| self.login_form_ui(ui)) {
+            let effects = self.state.leave_ended_session();
             self.run_effects(effects);
         }
     }
 
-    /// Does `what` at once when no edits would be lost, otherwise asks first.
-    fn request(&mut self, what: Confirm) {
-        if self
-            .editor
-            .as_ref()
-            .is_some_and(EditorView::has_pending_edits)
-        {
-            self.confirm = Some(what);
-        } else {
-            self.confirmed(what);
-        }
-    }
-
-    fn confirmed(&mut self, what: Confirm) {
-        let effects = match what {
-            Confirm::Logout => self.state.begin_logout(),
-            Confirm::Reload => self.state.begin_reload(),
-            Confirm::Close => {
-                self.close_allowed = true;
-                if let Some(editor) = &self.editor {
-                    self.drafts.flush(editor);
-                }
-                self.egui_ctx
-                    .send_viewport_cmd(egui::ViewportCommand::Close);
-                Vec::new()
-            }
-        };
+    /// Logs out, reloads or closes at once when no edits would be lost, otherwise asks first (`AppState`
+    /// decides).
+    fn begin_leave(&mut self, intent: leave::Intent) {
+        let effects = self.state.begin_leave(intent, self.has_pending_edits());
         self.run_effects(effects);
     }
 
-    /// Save, discard or cancel, before logging out or closing with pending edits.
-    fn unsaved_ui(&mut self, ui: &mut egui::Ui, what: Confirm) {
-        let doing = match what {
-            Confirm::Close => "close the window",
-            _ => "log out",
+    /// The question `AppState` asks before edits would be dropped; the answer goes back to it.
+    fn leave_question_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(question) = self.state.leave_question() else {
+            return;
         };
         let count = self
             .editor
             .as_ref()
             .map_or(0, |editor| editor.session().dirty_count());
-        let Some(choice) = unsaved_changes_ui(ui.ctx(), doing, count) else {
-            return;
-        };
-        self.confirm = None;
-        match choice {
-            UnsavedChoice::Save => {
-                if let Some(editor) = &mut self.editor {
-                    editor.request_save();
-                    self.after_save = Some(what);
-                }
-            }
-            UnsavedChoice::Discard => {
-                self.drafts.discard();
-                self.confirmed(what);
-            }
-            UnsavedChoice::Cancel => {}
-        }
-    }
-
-    fn confirm_ui(&mut self, ui: &mut egui::Ui) {
-        let Some(what) = self.confirm else { return };
-        if matches!(what, Confirm::Logout | Confirm::Close) {
-            self.unsaved_ui(ui, what);
-            return;
-        }
-        let (question, yes) = match what {
-            Confirm::Logout => (
-                "You have unsaved changes. Log out and discard them?",
-                "Discard and log out",
-            ),
-            Confirm::Reload | Confirm::Close => (
-                "You have unsaved changes. Reload and discard them?",
-                "Discard and reload",
-            ),
-        };
-        let mut answer = None;
-        let modal = egui::Modal::new(egui::Id::unique("confirm_discard")).show(ui.ctx(), |ui| {
-            ui.set_max_width(360.0);
-            ui.label(question);
-            ui.add_space(8.0);
-            ui.horizontal(|ui| {
-                if ui.button(yes).clicked() {
-                    answer = Some(true);
-                }
-                if ui.button("Keep editing").clicked() {
-                    answer = Some(false);
-                }
-            });
-        });
-        if modal.should_close() && answer.is_none() {
-            answer = Some(false);
-        }
-        if let Some(answer) = answer {
-            self.confirm = None;
-            if answer {
-                // Reloading drops the edits: so does their draft.
-                self.drafts.discard();
-                self.confirmed(what);
-            }
+        if let Some(answer) = crate::ui::dialogs::leave_question_ui(ui.ctx(), question, count) {
+            let effects = self.state.answer_leave(answer);
+            self.run_effects(effects);
         }
     }
 }
@@ -840,6 +767,11 @@ impl eframe::App for App {
         false
     }
 
+    /// The last drafts are written and the queued writes land before the window goes (bounded wait).
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        self.flush_to_disk();
+    }
+
     /// Removes egui's memory that an older version wrote to the window state file.
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         if storage.get_string(EGUI_MEMORY_KEY).is_some() {
@@ -848,63 +780,22 @@ impl eframe::App for App {
     }
 
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.disk_answers();
         while let Ok(event) = self.events.try_recv() {
-            // The answer to the record editor's save goes to it, not to the own-profile editor.
-            if let messages::WorkerEvent::Users {
-                id,
-                answer: users::UsersAnswer::Record { result, .. },
-            } = &event
-                && let Some((_, copy)) = self.record_opening.take_if(|(asked, _)| asked == id)
-            {
-                let record = match result {
-                    Ok(record) => record.clone(),
-                    Err(error) => {
-                        tracing::warn!("cannot read the record again before editing: {error}");
-                        copy
-                    }
-                };
-                self.open_record_editor(record);
-                continue;
-            }
-            if let Some(editor) = &mut self.record_editor
-                && editor.awaits(&event)
-            {
-                let ended = match &event {
-                    messages::WorkerEvent::SaveFailed { error, .. } => {
-                        self.state.request_failed(error)
-                    }
-                    _ => Vec::new(),
-                };
-                let outcome = editor.answer(event);
-                self.record_outcome(outcome);
-                self.run_effects(ended);
-                continue;
-            }
             let effects = self.state.apply(event);
             self.run_effects(effects);
         }
         if let Some(editor) = &self.editor {
             self.drafts.tick(editor, ctx);
             // A "Save first" that did not lead to a save (review cancelled) is forgotten.
-            if self.after_save.is_some() && !editor.is_busy() {
-                self.after_save = None;
+            if !editor.is_busy() {
+                self.state.own_editor_idle();
             }
         }
-        if ctx.input(|input| input.viewport().close_requested()) && !self.close_allowed {
-            // Another user's record being edited keeps its edits in its draft.
-            if let Some(editor) = &mut self.record_editor {
-                editor.flush_draft();
-            }
-            let pending = self
-                .editor
-                .as_ref()
-                .is_some_and(EditorView::has_pending_edits);
-            if pending {
-                ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
-                self.confirm = Some(Confirm::Close);
-            } else if let Some(editor) = &self.editor {
-                self.drafts.flush(editor);
-            }
+        if ctx.input(|input| input.viewport().close_requested()) {
+            // Both editors' drafts are brought up to date; with pending edits `AppState` asks first.
+            let effects = self.state.close_requested(self.has_pending_edits());
+            self.run_effects(effects);
         }
     }
 
@@ -915,6 +806,7 @@ impl eframe::App for App {
         }
         self.last_screen = screen;
         egui::Panel::top("top_bar").show(ui, |ui| self.top_bar_ui(ui));
+        self.disk_notice_ui(ui);
         egui::CentralPanel::default().show(ui, |ui| match self.state.screen() {
             Screen::Starting => self.starting_ui(ui),
             // Over whichever view the session ended in (the editor or the Users browser).
@@ -924,7 +816,7 @@ impl eframe::App for App {
             Screen::Login => self.login_ui(ui),
             Screen::Editor => self.session_view_ui(ui, true),
         });
-        self.confirm_ui(ui);
+        self.leave_question_ui(ui);
         if self.state.screen() == Screen::Editor {
             self.change_password_window_ui(ui.ctx());
         }

@@ -7,8 +7,10 @@
 use std::path::PathBuf;
 
 use crate::app::drafts::DraftKeeper;
+use crate::app::leave::{Answer, SaveFirst, Step};
 use crate::app::messages::{RequestId, WorkerEvent};
 use crate::model::diff::Changeset;
+use crate::model::ids::ObjectId;
 use crate::model::record::UserRecord;
 use crate::model::schema::Schema;
 use crate::profile::draft;
@@ -21,7 +23,7 @@ pub enum RecordOutcome {
     /// Send `changes` for `object_id` (re-read first; only if its `updated` is still `base_updated`).
     Save {
         /// The edited record.
-        object_id: String,
+        object_id: ObjectId,
         /// `updated` of the record the edits were made against.
         base_updated: Option<i64>,
         /// Only the changed properties.
@@ -47,36 +49,38 @@ pub struct RecordEditor {
     /// The typed grid and everything around it.
     editor: EditorView,
     /// The record's objectId.
-    object_id: String,
+    object_id: ObjectId,
     /// The record's own draft.
     drafts: DraftKeeper,
     /// The save in flight, so its answer comes here and not to the own-profile editor.
     save: Option<RequestId>,
-    /// "Back to users" or "Reload" was pressed with unsaved edits: the question is open.
-    asking: Option<Leaving>,
-    /// The admin chose "Save" in that question: go back once the save succeeded.
-    back_after_save: bool,
+    /// "Back to users" or "Reload" was pressed with unsaved edits: the question, and what waits for the save
+    /// the admin chose in it (the same pure logic as the app's own unsaved-changes question).
+    leaving: SaveFirst<Leaving>,
 }
 
 impl RecordEditor {
-    /// Opens `record` (typed by `schema`) for `admin` on `connection_key`, with drafts under `data_dir`;
-    /// offers this record's draft of an earlier run, if there is one.
+    /// Opens `record` (typed by `schema`) for `admin` on `connection_key`, with drafts under `data_dir`
+    /// written through `disk`; offers this record's draft of an earlier run, if there is one, once the disk
+    /// worker has read it (the editor is usable at once).
     pub fn open(
         schema: Schema,
         record: UserRecord,
         data_dir: PathBuf,
+        disk: &crate::app::disk::DiskHandle,
         connection_key: &str,
         admin: &str,
     ) -> Self {
-        let object_id = record.object_id().to_owned();
+        let object_id = record.object_id().clone();
         let who = schema
             .identity()
             .and_then(|property| record.get(&property.name))
             .and_then(|value| value.as_str())
-            .map_or_else(|| object_id.clone(), str::to_owned);
+            .map_or_else(|| object_id.to_string(), str::to_owned);
         let mut editor =
             EditorView::new(schema, record, format!("Editing {who}")).with_direct_password_change();
-        let mut drafts = DraftKeeper::new(data_dir);
+        editor.set_disk(disk);
+        let mut drafts = DraftKeeper::new(data_dir, disk.clone());
         drafts.opened(
             &mut editor,
             connection_key,
@@ -87,19 +91,28 @@ impl RecordEditor {
             object_id,
             drafts,
             save: None,
-            asking: None,
-            back_after_save: false,
+            leaving: SaveFirst::default(),
         }
     }
 
     /// The edited record's objectId.
-    pub fn object_id(&self) -> &str {
+    pub fn object_id(&self) -> &ObjectId {
         &self.object_id
     }
 
     /// The editor view; read by the app and by tests.
     pub fn editor(&self) -> &EditorView {
         &self.editor
+    }
+
+    /// Sets `values` as pending edits in one undo step (History's "Revert this change" of an admin's save)
+    /// and shows `notice` when any was applied; returns the names applied.
+    pub fn apply_revert(
+        &mut self,
+        values: &[(String, serde_json::Value)],
+        notice: impl FnOnce(&[String]) -> String,
+    ) -> Vec<String> {
+        self.editor.apply_values(values, notice)
     }
 
     /// Draws the bar and the editor; returns what the app should do.
@@ -112,7 +125,7 @@ impl RecordEditor {
                 .clicked()
             {
                 if self.editor.has_pending_edits() {
-                    self.asking = Some(Leaving::Back);
+                    self.leaving.ask(Leaving::Back);
                 } else {
                     outcome = Some(self.close());
                 }
@@ -125,39 +138,39 @@ impl RecordEditor {
                 outcome = Some(self.save_outcome(object_id, changes));
             }
             Some(EditorAction::Reload) if self.editor.has_pending_edits() => {
-                self.asking = Some(Leaving::Reload);
+                self.leaving.ask(Leaving::Reload);
             }
             Some(EditorAction::Reload) => outcome = Some(RecordOutcome::Reload),
             // The editor has no logout of its own; the app's top bar has it.
             Some(EditorAction::Logout | EditorAction::ChangePassword) | None => {}
         }
-        if let Some(leaving) = self.asking {
+        if let Some(leaving) = self.leaving.asking() {
             let count = self.editor.session().dirty_count();
             let doing = match leaving {
                 Leaving::Back => "go back to the users",
                 Leaving::Reload => "reload the record",
             };
-            match unsaved_changes_ui(ui.ctx(), doing, count) {
-                Some(UnsavedChoice::Save) => {
-                    self.asking = None;
-                    self.back_after_save = leaving == Leaving::Back;
-                    self.editor.request_save();
-                }
-                Some(UnsavedChoice::Discard) => {
-                    self.asking = None;
+            let answer =
+                unsaved_changes_ui(ui.ctx(), doing, count, true).map(|choice| match choice {
+                    UnsavedChoice::Save => Answer::Save,
+                    UnsavedChoice::Discard => Answer::Discard,
+                    UnsavedChoice::Cancel => Answer::Cancel,
+                });
+            match answer.map(|answer| self.leaving.answer(answer)) {
+                Some(Step::ReviewSave) => self.editor.request_save(),
+                Some(Step::Go(leaving)) => {
                     self.drafts.discard();
                     outcome = Some(match leaving {
                         Leaving::Back => RecordOutcome::Closed,
                         Leaving::Reload => RecordOutcome::Reload,
                     });
                 }
-                Some(UnsavedChoice::Cancel) => self.asking = None,
-                None => {}
+                Some(Step::Stay) | None => {}
             }
         }
         // A "Save first" whose review was cancelled is forgotten.
-        if self.back_after_save && !self.editor.is_busy() && self.save.is_none() {
-            self.back_after_save = false;
+        if self.leaving.waits_for_save() && !self.editor.is_busy() && self.save.is_none() {
+            self.leaving.forget_save();
         }
         self.drafts.tick(&self.editor, ui.ctx());
         outcome
@@ -192,10 +205,11 @@ impl RecordEditor {
             WorkerEvent::Saved { record, .. } => {
                 self.editor.save_succeeded(record);
                 self.drafts.flush(&self.editor);
-                if std::mem::take(&mut self.back_after_save) && !self.editor.has_pending_edits() {
-                    return Some(self.close());
+                // After "Save" for a reload, the saved record is the server's own: nothing to read again.
+                match self.leaving.saved(self.editor.has_pending_edits()) {
+                    Some(Leaving::Back) => Some(self.close()),
+                    Some(Leaving::Reload) | None => None,
                 }
-                None
             }
             WorkerEvent::SaveConflict { theirs, .. } => {
                 match self.editor.save_conflicted(theirs)? {
@@ -206,7 +220,7 @@ impl RecordEditor {
                 }
             }
             WorkerEvent::SaveFailed { error, .. } => {
-                self.back_after_save = false;
+                self.leaving.forget_save();
                 self.editor.save_failed(&error);
                 None
             }
@@ -214,9 +228,25 @@ impl RecordEditor {
         }
     }
 
+    /// The app says the session is back (the admin logged in again): the editor drops its "session ended"
+    /// banner; the refused edit stays pending for the admin to save again.
+    pub fn session_resumed(&mut self) {
+        self.editor.session_resumed();
+    }
+
     /// Draws the editor inactive (under the re-login prompt): everything shows, nothing reacts.
     pub fn inactive_ui(&mut self, ui: &mut egui::Ui) {
         self.editor.inactive_ui(ui);
+    }
+
+    /// The disk worker answered the draft read `ticket`: offered here if it is this editor's (see
+    /// [`DraftKeeper::read_answered`]); returns whether it was.
+    pub fn draft_read(
+        &mut self,
+        ticket: u64,
+        result: std::io::Result<crate::app::disk::DiskDone>,
+    ) -> bool {
+        self.drafts.read_answered(&mut self.editor, ticket, result)
     }
 
     /// Brings the draft up to date now (the window is closing).
@@ -234,7 +264,7 @@ impl RecordEditor {
         RecordOutcome::Closed
     }
 
-    fn save_outcome(&self, object_id: String, changes: Changeset) -> RecordOutcome {
+    fn save_outcome(&self, object_id: ObjectId, changes: Changeset) -> RecordOutcome {
         RecordOutcome::Save {
             object_id,
             base_updated: self.editor.session().original().updated_ms(),

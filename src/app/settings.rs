@@ -238,8 +238,16 @@ impl Settings {
     }
 
     /// Writes `settings.json` and `keys.json` into `dir` (created if missing), each replaced atomically and
-    /// owner-only.
+    /// owner-only. The app hands [`Settings::files`] to its disk worker instead.
     pub fn save(&self, dir: &Path) -> io::Result<()> {
+        for (path, bytes) in self.files(dir)? {
+            crate::private_file::write(&path, &bytes)?;
+        }
+        Ok(())
+    }
+
+    /// The files [`Settings::save`] writes into `dir`, keys first: each path with its content.
+    pub fn files(&self, dir: &Path) -> io::Result<Vec<(PathBuf, Vec<u8>)>> {
         let keys = StoredKeys {
             cloud_us: self.cloud_us.api_key.clone(),
             cloud_eu: self.cloud_eu.api_key.clone(),
@@ -251,9 +259,11 @@ impl Settings {
             },
         };
         let keys = serde_json::to_vec_pretty(&keys).map_err(io::Error::other)?;
-        crate::private_file::write(&dir.join(KEYS_FILE), &keys)?;
         let json = serde_json::to_vec_pretty(self).map_err(io::Error::other)?;
-        crate::private_file::write(&dir.join(SETTINGS_FILE), &json)
+        Ok(vec![
+            (dir.join(KEYS_FILE), keys),
+            (dir.join(SETTINGS_FILE), json),
+        ])
     }
 
     /// Selects the connection named on the command line (CONTRACT.md §2), if any.
@@ -329,8 +339,9 @@ impl Settings {
 pub struct RememberedSession {
     /// [`Connection::key`] of the connection the token belongs to.
     pub connection_key: String,
-    /// The user's objectId, to load the record after the token is validated.
-    pub object_id: String,
+    /// The user's objectId, to load the record after the token is validated; parsed as the file is read, so a
+    /// file with an unusable one is not loaded at all.
+    pub object_id: crate::model::ObjectId,
     /// The identity the user logged in with, to fill the login form if the token is no longer valid.
     pub identity: String,
     /// The user-token. Secret: never logged.
@@ -351,7 +362,16 @@ impl std::fmt::Debug for RememberedSession {
 impl RememberedSession {
     /// Reads the remembered session from `dir`, if there is a readable one.
     pub fn load(dir: &Path) -> Option<Self> {
-        read_json(&session_path(dir))
+        let path = session_path(dir);
+        let remembered = read_json(&path);
+        if remembered.is_none() && path.exists() {
+            // A file that cannot be read as a session (damaged, or an unusable objectId) can never be
+            // resumed; it still holds a token, so it goes.
+            if let Err(error) = Self::forget(dir) {
+                tracing::warn!("cannot delete {}: {error:#}", path.display());
+            }
+        }
+        remembered
     }
 
     /// Writes the session into `dir` as a file only its owner can read (0600).
@@ -645,7 +665,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let session = RememberedSession {
             connection_key: Connection::LocalDemo.key(),
-            object_id: "OID".to_owned(),
+            object_id: "OID".parse().unwrap(),
             identity: "alice@example.com".to_owned(),
             user_token: "secret-token".to_owned(),
         };

@@ -3,7 +3,13 @@
 //! `apply` turns worker events into the next state. Pure: no egui, no I/O, no clock.
 //!
 //! Both return `Effect`s, which `App` carries out on the views (editor, login form) and the worker.
+//!
+//! It is the one place that decides whether the session ended and why, whether a re-login is pending and
+//! for whom, what follows it (the same user resumes and the interrupted save is sent again; anyone else
+//! starts afresh), and the unsaved-changes question (`leave`: which intent waits, "save first", "discard",
+//! whether the window may close). `App`, the editors and the Users browser ask it and draw what it says.
 
+use crate::app::leave::{Answer, Intent, Leave, Question, Step};
 use crate::app::messages::{
     AccountAnswer, AccountRequest, Failure, Profile, RequestId, Session, WorkerCommand, WorkerEvent,
 };
@@ -11,6 +17,7 @@ use crate::app::settings::{Connection, RememberedSession};
 use crate::backendless::client::Password;
 use crate::backendless::error::ApiError;
 use crate::model::diff::Changeset;
+use crate::model::ids::ObjectId;
 use crate::model::record::UserRecord;
 
 /// The screen that fills the window.
@@ -53,8 +60,9 @@ pub enum Effect {
     /// Drop the editor and its edits.
     CloseEditor,
     /// The same user logged in again after the session ended: the views stay as they were (editor, Users
-    /// browser, whichever was shown) and load again what failed meanwhile (the Users browser's count and
-    /// pages). An interrupted save comes as [`Effect::RetrySave`] right after.
+    /// browser, whichever was shown), drop what they showed about the session's end (the editors' banner)
+    /// and load again what failed meanwhile (the Users browser's count and pages). An interrupted save of
+    /// the own editor comes as [`Effect::RetrySave`] right after.
     Resumed,
     /// The same user logged in again after the session ended during a save: keep the editor and send its
     /// pending save again (`EditorView::retry_action`).
@@ -75,6 +83,20 @@ pub enum Effect {
     ClearPassword,
     /// Hand this answer to the account views (sign up, forgot password, change password).
     Account(RequestId, AccountAnswer),
+    /// The user answered "Save" to the unsaved-changes question: open the own editor's review (as Ctrl+S).
+    ReviewSave,
+    /// The user chose to drop the own editor's edits: its draft goes too.
+    DiscardDraft,
+    /// Bring the drafts of both editors (own, another user's record) up to date now: the window closes.
+    FlushDrafts,
+    /// Close the window (the user agreed).
+    CloseWindow,
+    /// Keep the window open: the close waits for the answer to the unsaved-changes question.
+    CancelClose,
+    /// The record editor's save (another user's record) went to the worker as this request.
+    RecordSaveStarted(RequestId),
+    /// Hand this answer (`Saved`, `SaveConflict` or `SaveFailed` of the record editor's save) to it.
+    Record(WorkerEvent),
 }
 
 /// The one slot per kind of request; an answer whose id is not in its slot is stale and ignored.
@@ -85,6 +107,8 @@ struct Pending {
     save: Option<RequestId>,
     reload: Option<RequestId>,
     logout: Option<RequestId>,
+    /// The record editor's save (an admin saving another user's record).
+    record_save: Option<RequestId>,
 }
 
 /// The user whose session ended with the editor or the Users browser open; both views (the edits, the
@@ -92,7 +116,7 @@ struct Pending {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct EndedSession {
     connection: Connection,
-    object_id: String,
+    object_id: ObjectId,
     retry_save: bool,
 }
 
@@ -126,6 +150,8 @@ pub struct AppState {
     connection_error: Option<String>,
     /// Why the last reload failed; shown above the editor. Cleared by the next reload or login.
     reload_error: Option<String>,
+    /// The unsaved-changes question, "save then …" and whether the window may close.
+    leave: Leave,
 }
 
 impl Default for AppState {
@@ -150,6 +176,7 @@ impl AppState {
             login_notice: None,
             connection_error: None,
             reload_error: None,
+            leave: Leave::default(),
         }
     }
 
@@ -202,9 +229,14 @@ impl AppState {
         self.ended.is_some()
     }
 
-    /// The user dropped the views kept for the ended session: the next login opens a fresh editor.
-    pub fn forget_ended_session(&mut self) {
-        self.ended = None;
+    /// The user clicked "Leave" under the re-login prompt: the views kept for the ended session go, and
+    /// with them the own editor's edits and their draft; the next login opens a fresh editor.
+    pub fn leave_ended_session(&mut self) -> Vec<Effect> {
+        if self.ended.take().is_none() {
+            return Vec::new();
+        }
+        self.leave.question.forget_save();
+        vec![Effect::DiscardDraft, Effect::CloseEditor]
     }
 
     /// Why the last reload failed.
@@ -335,7 +367,7 @@ impl AppState {
     /// `base_updated` (the worker re-reads it first and reports a conflict instead of overwriting).
     pub fn begin_save(
         &mut self,
-        object_id: String,
+        object_id: ObjectId,
         base_updated: Option<i64>,
         changes: Changeset,
     ) -> Vec<Effect> {
@@ -368,11 +400,14 @@ impl AppState {
     }
 
     /// The user clicked "Log out": back to the login form at once, the server call runs in the background.
+    /// With unsaved edits it is asked for through [`AppState::begin_leave`].
     pub fn begin_logout(&mut self) -> Vec<Effect> {
         let mut effects = vec![Effect::CloseEditor];
         self.ended = None;
         self.pending.save = None;
+        self.pending.record_save = None;
         self.pending.reload = None;
+        self.leave.question.clear();
         self.reload_error = None;
         self.login_notice = None;
         self.login_error = None;
@@ -391,9 +426,16 @@ impl AppState {
 
     /// Moves to the state `event` leads to. Answers to requests that are no longer awaited are ignored.
     pub fn apply(&mut self, event: WorkerEvent) -> Vec<Effect> {
+        if let WorkerEvent::Saved { id, .. }
+        | WorkerEvent::SaveConflict { id, .. }
+        | WorkerEvent::SaveFailed { id, .. } = &event
+            && self.pending.record_save == Some(*id)
+        {
+            return self.record_save_answered(event);
+        }
         match event {
             WorkerEvent::Users { id, answer } => {
-                // The Users browser tells its answers apart by query generation; a session that ended under
+                // The Users browser tells its answers apart by their tickets; a session that ended under
                 // it takes the editor's path (the re-login prompt, nothing lost). A request sent before the
                 // current session began carried an older token: its failure says nothing about this one,
                 // and what it was for is loaded again with the new token.
@@ -518,6 +560,8 @@ impl AppState {
                     return Vec::new();
                 }
                 self.pending.save = None;
+                // "Save first, then log out / close" does not go on after a failed save.
+                self.leave.question.forget_save();
                 let mut effects = vec![Effect::SaveFailed(error.clone())];
                 if error.is_session_ending() {
                     effects.extend(self.session_ended(&error, true));
@@ -636,23 +680,168 @@ impl AppState {
         effects
     }
 
-    /// A request the app made for another view (the admin's record editor's save) failed with `error`: when
-    /// that says the session ended, the login form opens over the kept view as for the editor's own save.
-    pub fn request_failed(&mut self, error: &ApiError) -> Vec<Effect> {
-        if error.is_session_ending() {
-            self.session_ended(error, false)
-        } else {
+    /// The record editor (an admin editing another user's record) asked to save `changes` of `object_id`,
+    /// made against `base_updated`: the same checked save as one's own, with the admin's token (the server
+    /// allows it to the Admin role only: 3029 otherwise). Its answer goes back to the record editor
+    /// ([`Effect::Record`]); a session-ending one ends the session here, as for the own editor.
+    pub fn begin_record_save(
+        &mut self,
+        object_id: ObjectId,
+        base_updated: Option<i64>,
+        changes: Changeset,
+    ) -> Vec<Effect> {
+        let Some(session) = self.session.clone() else {
+            return Vec::new();
+        };
+        let id = self.next_id();
+        self.pending.record_save = Some(id);
+        vec![
+            Effect::RecordSaveStarted(id),
+            Effect::Send(WorkerCommand::Save {
+                id,
+                session,
+                object_id,
+                base_updated,
+                changes,
+            }),
+        ]
+    }
+
+    /// The answer to the record editor's save: it goes to the record editor; a session-ending failure opens
+    /// the login form over the kept view (the edit stays; the admin saves it again after logging in).
+    fn record_save_answered(&mut self, event: WorkerEvent) -> Vec<Effect> {
+        self.pending.record_save = None;
+        let ended = match &event {
+            WorkerEvent::SaveFailed { error, .. } if error.is_session_ending() => {
+                Some(error.clone())
+            }
+            _ => None,
+        };
+        let mut effects = vec![Effect::Record(event)];
+        if let Some(error) = ended {
+            effects.extend(self.session_ended(&error, false));
+        }
+        effects
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Leaving with unsaved edits (see `leave`).
+
+    /// The question to show now, if any.
+    pub fn leave_question(&self) -> Option<Question> {
+        self.leave.question.asking().map(|intent| Question {
+            intent,
+            can_save: self.session.is_some(),
+        })
+    }
+
+    /// The user asked to log out, reload or close the window; `pending_edits`: whether the own editor has
+    /// edits that would be lost. Done at once when there are none, otherwise asked first.
+    pub fn begin_leave(&mut self, intent: Intent, pending_edits: bool) -> Vec<Effect> {
+        if pending_edits {
+            self.leave.question.ask(intent);
             Vec::new()
+        } else {
+            self.leave_now(intent)
+        }
+    }
+
+    /// The user answered the question: "Save" opens the review and waits for the save, "Discard" drops the
+    /// edits and their draft and goes on, "Cancel" stays. "Save" is ignored where it is not offered.
+    pub fn answer_leave(&mut self, answer: Answer) -> Vec<Effect> {
+        let Some(question) = self.leave_question() else {
+            return Vec::new();
+        };
+        if answer == Answer::Save && !question.can_save {
+            return Vec::new();
+        }
+        match self.leave.question.answer(answer) {
+            Step::ReviewSave => vec![Effect::ReviewSave],
+            Step::Go(intent) => {
+                let mut effects = vec![Effect::DiscardDraft];
+                effects.extend(self.leave_now(intent));
+                effects
+            }
+            Step::Stay => Vec::new(),
+        }
+    }
+
+    /// The own editor took its successful save; `pending_edits`: whether edits are still pending (typed
+    /// while it was in flight). A "save first" goes on only when nothing is left to lose.
+    pub fn own_save_applied(&mut self, pending_edits: bool) -> Vec<Effect> {
+        match self.leave.question.saved(pending_edits) {
+            Some(intent) => self.leave_now(intent),
+            None => Vec::new(),
+        }
+    }
+
+    /// The own editor is idle (no review, conflict or save open): a "save first" whose review was cancelled
+    /// (or never opened) is forgotten.
+    pub fn own_editor_idle(&mut self) {
+        self.leave.question.forget_save();
+    }
+
+    /// The window's close button was pressed; `pending_edits` as for [`AppState::begin_leave`]. Once the
+    /// user agreed the window closes unasked. Otherwise the drafts are brought up to date, and with pending
+    /// edits the close waits for the answer to the question.
+    pub fn close_requested(&mut self, pending_edits: bool) -> Vec<Effect> {
+        if self.leave.close_allowed {
+            return Vec::new();
+        }
+        if pending_edits {
+            self.leave.question.ask(Intent::Close);
+            vec![Effect::FlushDrafts, Effect::CancelClose]
+        } else {
+            vec![Effect::FlushDrafts]
+        }
+    }
+
+    /// Whether the user agreed to close the window.
+    pub fn close_allowed(&self) -> bool {
+        self.leave.close_allowed
+    }
+
+    /// Carries out `intent` (nothing is pending, or the user discarded or saved it).
+    fn leave_now(&mut self, intent: Intent) -> Vec<Effect> {
+        self.leave.question.clear();
+        match intent {
+            Intent::Logout => self.begin_logout(),
+            Intent::Reload => self.begin_reload(),
+            Intent::Close => {
+                self.leave.close_allowed = true;
+                vec![Effect::FlushDrafts, Effect::CloseWindow]
+            }
         }
     }
 
     /// The server no longer accepts the token: the login form (over the kept view) with a clear message;
-    /// the editor and its edits, and the Users browser, stay in memory for the same user.
+    /// the editor and its edits, and the Users browser, stay in memory for the same user. This is the one
+    /// place that decides what a session's end does to the rest:
+    /// - a save of either editor still in flight is answered here as failed (its own answer, sent with the
+    ///   dead token, is no longer awaited), so neither editor is left "Saving…"; the own one is sent again
+    ///   after the same user logs in again;
+    /// - a question about logging out or reloading, and a "save first", are dropped: the session they were
+    ///   about is gone (closing the window is still asked, without "Save").
     fn session_ended(&mut self, error: &ApiError, retry_save: bool) -> Vec<Effect> {
         let Some(session) = self.session.take() else {
             return Vec::new();
         };
-        self.pending.save = None;
+        let mut effects = Vec::new();
+        let own_save_interrupted = self.pending.save.take().is_some();
+        if own_save_interrupted {
+            effects.push(Effect::SaveFailed(error.clone()));
+        }
+        if let Some(id) = self.pending.record_save.take() {
+            effects.push(Effect::Record(WorkerEvent::SaveFailed {
+                id,
+                error: error.clone(),
+            }));
+        }
+        let retry_save = retry_save || own_save_interrupted;
+        self.leave.question.forget_save();
+        self.leave
+            .question
+            .keep_question_if(|intent| intent == Intent::Close);
         self.pending.reload = None;
         self.screen = Screen::Login;
         self.login_error = None;
@@ -680,7 +869,8 @@ impl AppState {
             object_id: session.object_id.clone(),
             retry_save,
         });
-        vec![Effect::FillIdentity(session.identity)]
+        effects.push(Effect::FillIdentity(session.identity));
+        effects
     }
 }
 
@@ -705,6 +895,7 @@ fn session_end_reason(error: &ApiError) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::leave::{Answer, Intent, Question};
     use crate::backendless::client::UserToken;
     use crate::model::schema::Schema;
 
@@ -734,7 +925,7 @@ mod tests {
         Session {
             connection: remote(),
             user_token: UserToken::new("token".to_owned()),
-            object_id: object_id.to_owned(),
+            object_id: object_id.parse().unwrap(),
             identity: "alice@example.com".to_owned(),
         }
     }
@@ -742,7 +933,7 @@ mod tests {
     fn remembered(connection: &Connection) -> RememberedSession {
         RememberedSession {
             connection_key: connection.key(),
-            object_id: "U1".to_owned(),
+            object_id: "U1".parse().unwrap(),
             identity: "alice@example.com".to_owned(),
             user_token: "token".to_owned(),
         }
@@ -750,6 +941,7 @@ mod tests {
 
     fn session_expired() -> ApiError {
         ApiError::SessionExpired {
+            status: 401,
             code: 3064,
             message: "Not existing user token".to_owned(),
         }
@@ -811,7 +1003,9 @@ mod tests {
         state.apply(WorkerEvent::Users {
             id: old_request,
             answer: crate::app::users::UsersAnswer::failed(
-                &crate::app::users::UsersRequest::Roles,
+                &crate::app::users::UsersRequest::Schema {
+                    ticket: crate::app::users::Ticket::new(1),
+                },
                 session_expired(),
             ),
         });
@@ -882,24 +1076,350 @@ mod tests {
 
     /// Saves `U1` and answers that the session has ended.
     fn end_session_during_save(state: &mut AppState) -> Vec<Effect> {
-        let id = sent(&state.begin_save("U1".to_owned(), None, Changeset::default()));
+        let id = sent(&state.begin_save("U1".parse().unwrap(), None, Changeset::default()));
         state.apply(WorkerEvent::SaveFailed {
             id,
             error: session_expired(),
         })
     }
 
+    /// Starts a save of another user's record (the record editor's) and returns its request id.
+    fn begin_record_save(state: &mut AppState) -> RequestId {
+        let effects = state.begin_record_save("U2".parse().unwrap(), Some(7), Changeset::default());
+        let id = sent(&effects);
+        assert!(matches!(effects[0], Effect::RecordSaveStarted(started) if started == id));
+        id
+    }
+
     #[test]
     fn a_record_save_that_finds_the_session_ended_opens_the_login_over_the_view() {
         let mut state = in_editor();
-        let unrelated = ApiError::EntityNotFound {
-            message: "no such record".to_owned(),
-        };
-        assert!(state.request_failed(&unrelated).is_empty());
+        let id = begin_record_save(&mut state);
+        let effects = state.apply(WorkerEvent::SaveFailed {
+            id,
+            error: ApiError::Timeout,
+        });
+        assert!(matches!(
+            effects[..],
+            [Effect::Record(WorkerEvent::SaveFailed { .. })]
+        ));
         assert_eq!(state.screen(), Screen::Editor);
-        state.request_failed(&session_expired());
+        let id = begin_record_save(&mut state);
+        let effects = state.apply(WorkerEvent::SaveFailed {
+            id,
+            error: session_expired(),
+        });
+        assert!(
+            matches!(effects[0], Effect::Record(WorkerEvent::SaveFailed { .. })),
+            "the record editor learns it first: {effects:?}"
+        );
+        assert!(has(&effects, |e| matches!(e, Effect::FillIdentity(_))));
         assert_eq!(state.screen(), Screen::Login);
         assert!(state.relogin_pending());
+        // The record editor's edit is not sent again by itself; the admin saves it again.
+        let effects = log_in(&mut state, "alice@example.com", session("U1"), "U1");
+        assert!(has(&effects, |e| matches!(e, Effect::Resumed)));
+        assert!(!has(&effects, |e| matches!(e, Effect::RetrySave)));
+    }
+
+    /// The record editor's answers go to it, never to the own editor (and after a logout to no one).
+    #[test]
+    fn a_record_save_answer_goes_to_the_record_editor_only() {
+        let mut state = in_editor();
+        let id = begin_record_save(&mut state);
+        let effects = state.apply(WorkerEvent::Saved {
+            id,
+            record: record("U2"),
+        });
+        assert!(matches!(
+            effects[..],
+            [Effect::Record(WorkerEvent::Saved { .. })]
+        ));
+        // Answered once: a repeat is stale.
+        let repeat = WorkerEvent::Saved {
+            id,
+            record: record("U2"),
+        };
+        assert!(state.apply(repeat).is_empty());
+        let id = begin_record_save(&mut state);
+        state.begin_logout();
+        let late = WorkerEvent::SaveFailed {
+            id,
+            error: session_expired(),
+        };
+        assert!(state.apply(late).is_empty());
+    }
+
+    /// Regression (one decision for a session's end): the own save in flight when another request (the
+    /// Users browser's) finds the session ended is not left "Saving…" forever: the editor is told it
+    /// failed, and it is sent again once the same user logged in again.
+    #[test]
+    fn an_own_save_in_flight_when_another_request_ends_the_session_is_retried_after_login() {
+        let mut state = in_editor();
+        let save = sent(&state.begin_save("U1".parse().unwrap(), None, Changeset::default()));
+        let users = state.next_request_id();
+        let effects = state.apply(users_page_failed(users.0));
+        assert!(
+            has(
+                &effects,
+                |e| matches!(e, Effect::SaveFailed(error) if error.is_session_ending())
+            ),
+            "the editor learns its save failed: {effects:?}"
+        );
+        assert!(state.login_notice().unwrap().contains("not saved yet"));
+        // The save's own late answer is no longer awaited.
+        let late = WorkerEvent::SaveFailed {
+            id: save,
+            error: session_expired(),
+        };
+        assert!(state.apply(late).is_empty());
+        let effects = log_in(&mut state, "alice@example.com", session("U1"), "U1");
+        assert!(has(&effects, |e| matches!(e, Effect::RetrySave)));
+    }
+
+    /// Regression: the same for the record editor's save in flight when the own save finds the session
+    /// ended.
+    #[test]
+    fn a_record_save_in_flight_when_the_own_save_ends_the_session_is_told_it_failed() {
+        let mut state = in_editor();
+        let record_save = begin_record_save(&mut state);
+        let effects = end_session_during_save(&mut state);
+        assert!(
+            has(&effects, |e| matches!(
+                e,
+                Effect::Record(WorkerEvent::SaveFailed { id, .. }) if *id == record_save
+            )),
+            "{effects:?}"
+        );
+        assert!(has(&effects, |e| matches!(e, Effect::SaveFailed(_))));
+        let late = WorkerEvent::Saved {
+            id: record_save,
+            record: record("U2"),
+        };
+        assert!(state.apply(late).is_empty(), "its late answer is stale");
+    }
+
+    // Leaving with unsaved edits.
+
+    fn is_logout(effects: &[Effect]) -> bool {
+        has(effects, |e| matches!(e, Effect::CloseEditor))
+            && has(effects, |e| {
+                matches!(e, Effect::Send(WorkerCommand::Logout { .. }))
+            })
+    }
+
+    fn is_reload(effects: &[Effect]) -> bool {
+        has(effects, |e| {
+            matches!(e, Effect::Send(WorkerCommand::Reload { .. }))
+        })
+    }
+
+    #[test]
+    fn leaving_without_pending_edits_happens_at_once() {
+        let mut state = in_editor();
+        assert!(is_reload(&state.begin_leave(Intent::Reload, false)));
+        assert!(state.leave_question().is_none());
+        assert!(!state.close_allowed());
+        let effects = state.begin_leave(Intent::Close, false);
+        assert!(matches!(
+            effects[..],
+            [Effect::FlushDrafts, Effect::CloseWindow]
+        ));
+        assert!(state.close_allowed());
+        assert!(is_logout(&state.begin_leave(Intent::Logout, false)));
+        assert_eq!(state.screen(), Screen::Login);
+    }
+
+    #[test]
+    fn leaving_with_pending_edits_asks_and_cancel_stays() {
+        for intent in [Intent::Logout, Intent::Reload, Intent::Close] {
+            let mut state = in_editor();
+            assert!(state.begin_leave(intent, true).is_empty());
+            let asked = Question {
+                intent,
+                can_save: true,
+            };
+            assert_eq!(state.leave_question(), Some(asked));
+            assert!(state.answer_leave(Answer::Cancel).is_empty());
+            assert!(state.leave_question().is_none());
+            assert_eq!(state.screen(), Screen::Editor);
+            assert!(!state.close_allowed());
+            // An answer without a question does nothing.
+            assert!(state.answer_leave(Answer::Discard).is_empty());
+        }
+    }
+
+    #[test]
+    fn discard_drops_the_draft_then_leaves() {
+        let mut state = in_editor();
+        state.begin_leave(Intent::Reload, true);
+        let effects = state.answer_leave(Answer::Discard);
+        assert!(matches!(effects[0], Effect::DiscardDraft));
+        assert!(is_reload(&effects));
+        assert!(state.leave_question().is_none());
+
+        state.begin_leave(Intent::Logout, true);
+        let effects = state.answer_leave(Answer::Discard);
+        assert!(matches!(effects[0], Effect::DiscardDraft));
+        assert!(is_logout(&effects));
+
+        let mut state = in_editor();
+        state.begin_leave(Intent::Close, true);
+        let effects = state.answer_leave(Answer::Discard);
+        assert!(matches!(
+            effects[..],
+            [
+                Effect::DiscardDraft,
+                Effect::FlushDrafts,
+                Effect::CloseWindow
+            ]
+        ));
+        assert!(state.close_allowed());
+    }
+
+    #[test]
+    fn save_first_leaves_once_the_save_succeeded_with_nothing_left() {
+        let mut state = in_editor();
+        state.begin_leave(Intent::Logout, true);
+        assert!(matches!(
+            state.answer_leave(Answer::Save)[..],
+            [Effect::ReviewSave]
+        ));
+        assert!(state.leave_question().is_none());
+        let id = sent(&state.begin_save("U1".parse().unwrap(), None, Changeset::default()));
+        let effects = state.apply(WorkerEvent::Saved {
+            id,
+            record: record("U1"),
+        });
+        assert!(matches!(effects[..], [Effect::SaveSucceeded(_)]));
+        assert!(is_logout(&state.own_save_applied(false)));
+        assert_eq!(state.screen(), Screen::Login);
+    }
+
+    #[test]
+    fn save_first_does_not_leave_when_edits_remain_or_the_save_failed_or_the_review_closed() {
+        // Typed while the save was in flight: those edits would be lost.
+        let mut state = in_editor();
+        state.begin_leave(Intent::Close, true);
+        state.answer_leave(Answer::Save);
+        assert!(state.own_save_applied(true).is_empty());
+        assert!(
+            state.own_save_applied(false).is_empty(),
+            "forgotten once used"
+        );
+        assert!(!state.close_allowed());
+
+        // The save was refused.
+        state.begin_leave(Intent::Logout, true);
+        state.answer_leave(Answer::Save);
+        let id = sent(&state.begin_save("U1".parse().unwrap(), None, Changeset::default()));
+        state.apply(WorkerEvent::SaveFailed {
+            id,
+            error: ApiError::Timeout,
+        });
+        assert!(state.own_save_applied(false).is_empty());
+        assert_eq!(state.screen(), Screen::Editor);
+
+        // The review was cancelled: the editor is idle again.
+        state.begin_leave(Intent::Logout, true);
+        state.answer_leave(Answer::Save);
+        state.own_editor_idle();
+        assert!(state.own_save_applied(false).is_empty());
+        assert_eq!(state.screen(), Screen::Editor);
+    }
+
+    #[test]
+    fn closing_the_window_flushes_the_drafts_and_asks_only_with_pending_edits() {
+        let mut state = in_editor();
+        assert!(matches!(
+            state.close_requested(false)[..],
+            [Effect::FlushDrafts]
+        ));
+        assert!(state.leave_question().is_none());
+        assert!(matches!(
+            state.close_requested(true)[..],
+            [Effect::FlushDrafts, Effect::CancelClose]
+        ));
+        assert_eq!(
+            state.leave_question().map(|q| q.intent),
+            Some(Intent::Close)
+        );
+        state.answer_leave(Answer::Discard);
+        assert!(state.close_allowed());
+        // Agreed: the close goes through without asking again.
+        assert!(state.close_requested(true).is_empty());
+        assert!(state.leave_question().is_none());
+    }
+
+    /// Regression (two layers disagreed): a "Log out?" question open when the session ended stayed over the
+    /// re-login prompt, and its "Save" then logged the user out right after they had logged in again.
+    #[test]
+    fn a_session_end_drops_a_logout_or_reload_question_and_a_save_first() {
+        for intent in [Intent::Logout, Intent::Reload] {
+            let mut state = in_editor();
+            state.begin_leave(intent, true);
+            let id = state.next_request_id();
+            state.apply(users_page_failed(id.0));
+            assert!(state.relogin_pending());
+            assert!(state.leave_question().is_none(), "{intent:?}");
+            assert!(state.answer_leave(Answer::Save).is_empty());
+        }
+        let mut state = in_editor();
+        state.begin_leave(Intent::Logout, true);
+        state.answer_leave(Answer::Save);
+        let id = state.next_request_id();
+        state.apply(users_page_failed(id.0));
+        log_in(&mut state, "alice@example.com", session("U1"), "U1");
+        assert!(
+            state.own_save_applied(false).is_empty(),
+            "a save after the new login does not log out"
+        );
+        assert_eq!(state.screen(), Screen::Editor);
+    }
+
+    /// Closing the window while the session has ended still asks, but without "Save" (nothing could take
+    /// it).
+    #[test]
+    fn closing_under_the_relogin_prompt_asks_without_save() {
+        let mut state = in_editor();
+        end_session_during_save(&mut state);
+        state.close_requested(true);
+        let asked = Question {
+            intent: Intent::Close,
+            can_save: false,
+        };
+        assert_eq!(state.leave_question(), Some(asked));
+        assert!(state.answer_leave(Answer::Save).is_empty());
+        assert!(state.leave_question().is_some(), "still asked");
+        let effects = state.answer_leave(Answer::Discard);
+        assert!(matches!(effects[0], Effect::DiscardDraft));
+        assert!(has(&effects, |e| matches!(e, Effect::CloseWindow)));
+        // A question open before the session ended keeps asking about the close, without "Save" now.
+        let mut state = in_editor();
+        state.close_requested(true);
+        end_session_during_save(&mut state);
+        assert_eq!(state.leave_question().map(|q| q.can_save), Some(false));
+    }
+
+    #[test]
+    fn leaving_the_relogin_prompt_drops_the_kept_views_and_the_draft() {
+        let mut state = in_editor();
+        assert!(state.leave_ended_session().is_empty(), "nothing ended");
+        end_session_during_save(&mut state);
+        let effects = state.leave_ended_session();
+        assert!(matches!(
+            effects[..],
+            [Effect::DiscardDraft, Effect::CloseEditor]
+        ));
+        assert!(!state.relogin_pending());
+        assert_eq!(state.screen(), Screen::Login);
+        // The same user now gets a fresh editor, and the save is not retried.
+        let effects = log_in(&mut state, "alice@example.com", session("U1"), "U1");
+        assert!(has(&effects, |e| matches!(e, Effect::OpenEditor { .. })));
+        assert!(!has(&effects, |e| matches!(
+            e,
+            Effect::RetrySave | Effect::Resumed
+        )));
     }
 
     /// A state in the editor as user `U1`.
@@ -997,7 +1517,7 @@ mod tests {
         let id = sent(&state.begin_login(&remote(), "a", Password::new("b".to_owned()), false));
         let effects = state.apply(WorkerEvent::LoginFailed {
             id,
-            failure: Failure::Api(ApiError::InvalidCredentials),
+            failure: Failure::Api(ApiError::InvalidCredentials { status: 401 }),
         });
         assert_eq!(state.screen(), Screen::Login);
         assert_eq!(state.login_error(), Some("Wrong email or password."));
@@ -1011,6 +1531,7 @@ mod tests {
         let mut state = at_login();
         let id = sent(&state.begin_login(&remote(), "a", Password::new("b".to_owned()), false));
         let failure = Failure::Api(ApiError::BadAppKeys {
+            status: 401,
             message: "Invalid API key".to_owned(),
         });
         state.apply(WorkerEvent::LoginFailed { id, failure });
@@ -1055,7 +1576,7 @@ mod tests {
     #[test]
     fn a_save_conflict_reaches_the_editor_with_the_base_sent_and_stale_ones_are_ignored() {
         let mut state = in_editor();
-        let effects = state.begin_save("U1".to_owned(), Some(5), Changeset::default());
+        let effects = state.begin_save("U1".parse().unwrap(), Some(5), Changeset::default());
         assert!(has(&effects, |e| matches!(
             e,
             Effect::Send(WorkerCommand::Save {
@@ -1064,7 +1585,7 @@ mod tests {
             })
         )));
         let first = sent(&effects);
-        let second = sent(&state.begin_save("U1".to_owned(), Some(5), Changeset::default()));
+        let second = sent(&state.begin_save("U1".parse().unwrap(), Some(5), Changeset::default()));
         assert!(
             state
                 .apply(WorkerEvent::SaveConflict {
@@ -1091,8 +1612,8 @@ mod tests {
     #[test]
     fn stale_save_answer_is_ignored() {
         let mut state = in_editor();
-        let first = sent(&state.begin_save("U1".to_owned(), None, Changeset::default()));
-        let second = sent(&state.begin_save("U1".to_owned(), None, Changeset::default()));
+        let first = sent(&state.begin_save("U1".parse().unwrap(), None, Changeset::default()));
+        let second = sent(&state.begin_save("U1".parse().unwrap(), None, Changeset::default()));
         assert!(
             state
                 .apply(WorkerEvent::Saved {
@@ -1111,7 +1632,7 @@ mod tests {
     #[test]
     fn save_start_is_reported_to_the_editor_with_its_request_id() {
         let mut state = in_editor();
-        let effects = state.begin_save("U1".to_owned(), None, Changeset::default());
+        let effects = state.begin_save("U1".parse().unwrap(), None, Changeset::default());
         let id = sent(&effects);
         assert!(matches!(effects[0], Effect::SaveStarted(started) if started == id));
     }
@@ -1119,8 +1640,9 @@ mod tests {
     #[test]
     fn field_errors_go_to_the_editor_and_keep_the_session() {
         let mut state = in_editor();
-        let id = sent(&state.begin_save("U1".to_owned(), None, Changeset::default()));
+        let id = sent(&state.begin_save("U1".parse().unwrap(), None, Changeset::default()));
         let error = ApiError::IdentityTaken {
+            status: 400,
             message: "taken".to_owned(),
         };
         let effects = state.apply(WorkerEvent::SaveFailed {
@@ -1135,10 +1657,11 @@ mod tests {
     #[test]
     fn bad_app_keys_on_save_are_shown_at_the_connection() {
         let mut state = in_editor();
-        let id = sent(&state.begin_save("U1".to_owned(), None, Changeset::default()));
+        let id = sent(&state.begin_save("U1".parse().unwrap(), None, Changeset::default()));
         state.apply(WorkerEvent::SaveFailed {
             id,
             error: ApiError::BadAppKeys {
+                status: 401,
                 message: String::new(),
             },
         });
@@ -1173,10 +1696,11 @@ mod tests {
         assert!(!has(&effects, logs_in), "{effects:?}");
         // A timeout gives its own reason, not the login elsewhere.
         let mut state = in_editor();
-        let id = sent(&state.begin_save("U1".to_owned(), None, Changeset::default()));
+        let id = sent(&state.begin_save("U1".parse().unwrap(), None, Changeset::default()));
         let effects = state.apply(WorkerEvent::SaveFailed {
             id,
             error: ApiError::SessionExpired {
+                status: 401,
                 code: 3048,
                 message: String::new(),
             },
@@ -1190,22 +1714,25 @@ mod tests {
     #[test]
     fn each_session_ending_code_returns_to_login() {
         for error in [
-            ApiError::NotLoggedIn,
+            ApiError::NotLoggedIn { status: 401 },
             ApiError::SessionExpired {
+                status: 401,
                 code: 3048,
                 message: String::new(),
             },
             ApiError::SessionExpired {
+                status: 401,
                 code: 3064,
                 message: String::new(),
             },
             ApiError::SessionExpired {
+                status: 401,
                 code: 3091,
                 message: String::new(),
             },
         ] {
             let mut state = in_editor();
-            let id = sent(&state.begin_save("U1".to_owned(), None, Changeset::default()));
+            let id = sent(&state.begin_save("U1".parse().unwrap(), None, Changeset::default()));
             state.apply(WorkerEvent::SaveFailed {
                 id,
                 error: error.clone(),
@@ -1292,7 +1819,7 @@ mod tests {
     #[test]
     fn a_save_answer_after_logout_is_ignored() {
         let mut state = in_editor();
-        let id = sent(&state.begin_save("U1".to_owned(), None, Changeset::default()));
+        let id = sent(&state.begin_save("U1".parse().unwrap(), None, Changeset::default()));
         state.begin_logout();
         assert!(
             state
@@ -1368,6 +1895,7 @@ mod tests {
         let effects = state.apply(WorkerEvent::ReloadFailed {
             id,
             error: ApiError::EntityNotFound {
+                status: 404,
                 message: "Entity with ID U1 not found".into(),
             },
         });
@@ -1409,8 +1937,9 @@ mod tests {
         let effects = state.apply(WorkerEvent::Users {
             id: RequestId(99),
             answer: UsersAnswer::Count {
-                generation: 1,
+                ticket: crate::app::users::Ticket::new(1),
                 result: Err(ApiError::InvalidWhere {
+                    status: 400,
                     message: "bad".into(),
                 }),
             },
@@ -1420,7 +1949,7 @@ mod tests {
         let effects = state.apply(WorkerEvent::Users {
             id: RequestId(100),
             answer: UsersAnswer::Page {
-                generation: 1,
+                ticket: crate::app::users::Ticket::new(2),
                 page: 3,
                 result: Err(session_expired()),
             },
@@ -1442,7 +1971,7 @@ mod tests {
         WorkerEvent::Users {
             id: RequestId(id),
             answer: crate::app::users::UsersAnswer::Page {
-                generation: 1,
+                ticket: crate::app::users::Ticket::new(1),
                 page: 0,
                 result: Err(session_expired()),
             },

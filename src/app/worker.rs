@@ -22,6 +22,7 @@ use crate::backendless::endpoint::Endpoint;
 use crate::backendless::error::ApiError;
 use crate::cli::{DEMO_API_KEY, DEMO_APP_ID};
 use crate::emulator::{EmulatorConfig, RunningEmulator, Storage};
+use crate::model::ObjectId;
 use crate::model::schema::Schema;
 use crate::profile::checked_save::{SaveOutcome, save_checked_keeping_base};
 
@@ -243,18 +244,28 @@ async fn handle(command: WorkerCommand, shared: &Shared) {
         WorkerCommand::Users {
             id,
             session,
+            cloudcode_key,
             request,
         } => {
-            let mut request = request;
-            request.attach_data_dir(&shared.dirs.data_dir);
-            let prelude = crate::app::history::users_prelude(&request);
+            let mut prelude = crate::app::history::users_prelude(&request);
+            let context = users::UsersContext {
+                user_token: &session.user_token,
+                cloudcode_key: cloudcode_key.as_ref(),
+                data_dir: &shared.dirs.data_dir,
+            };
             let answer = if request.needs_server() {
                 match client_for(shared, &session.connection).await {
-                    Ok(client) => users::run(request, Some(&client), &session.user_token).await,
+                    Ok(client) => {
+                        // The journal's "old" of a status change is read just before it.
+                        prelude
+                            .read_before(&request, &client, &session.user_token)
+                            .await;
+                        users::run(request, Some(&client), context).await
+                    }
                     Err(failure) => users::UsersAnswer::failed(&request, as_api_error(failure)),
                 }
             } else {
-                users::run(request, None, &session.user_token).await
+                users::run(request, None, context).await
             };
             if let Some(error) = answer.api_error() {
                 forget_if_ended(shared, &session.user_token, error);
@@ -350,7 +361,7 @@ async fn login(
             return Err(Failure::Api(error));
         }
     };
-    let object_id = reply.user.object_id().to_owned();
+    let object_id = reply.user.object_id().clone();
     let user_token = reply.token;
     let profile = Profile {
         schema: Schema::from_descriptors(descriptors),
@@ -377,8 +388,14 @@ async fn resume(
     connection: Connection,
     remembered: RememberedSession,
 ) -> Result<(Session, Profile), Option<Failure>> {
+    // The file's token is checked before it is sent anywhere; an unusable one is forgotten. (Its objectId was
+    // parsed as the file was read.)
+    let Ok(user_token) = UserToken::parse(remembered.user_token.as_str()) else {
+        tracing::warn!("the remembered session's user-token is not usable; it is forgotten");
+        forget_session(shared);
+        return Err(None);
+    };
     let client = client_for(shared, &connection).await.map_err(Some)?;
-    let user_token = UserToken::new(remembered.user_token.clone());
     let valid = client
         .is_valid_user_token(&user_token)
         .await
@@ -408,7 +425,7 @@ async fn resume(
 async fn load_profile(
     client: &Client,
     user_token: &UserToken,
-    object_id: &str,
+    object_id: &ObjectId,
 ) -> Result<Profile, ApiError> {
     let (described, record, roles) = tokio::join!(
         client.describe_user_class(Some(user_token)),
@@ -615,7 +632,7 @@ async fn change_password(
             }
         },
         None => match client.login(&session.identity, &current).await {
-            Ok(reply) if reply.user.object_id() == session.object_id => {
+            Ok(reply) if *reply.user.object_id() == session.object_id => {
                 let fresh = Session {
                     user_token: reply.token,
                     ..session.clone()
@@ -631,7 +648,7 @@ async fn change_password(
                     session: None,
                 };
             }
-            Err(ApiError::InvalidCredentials) => {
+            Err(ApiError::InvalidCredentials { .. }) => {
                 return AccountAnswer::PasswordChangeFailed {
                     failure: PasswordChangeFailure::WrongCurrent,
                     session: None,

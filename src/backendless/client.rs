@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 
-use super::endpoint::{Endpoint, EndpointError};
+use super::endpoint::{BaseUrl, Endpoint, EndpointError, PathSegmentError};
 use super::error::ApiError;
 use super::wire::{self, Fault, PropertyDescriptor};
-use crate::model::{Changeset, UserRecord};
+use crate::model::{Changeset, IdError, ObjectId, UserRecord};
 
 /// Default time allowed to open a connection.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -28,14 +28,59 @@ const SNIPPET_CHARS: usize = 200;
 /// read, so a hostile or broken server cannot make the app hold gigabytes.
 pub const MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
 
-/// A session token from login. Debug never prints it.
+/// The longest user-token accepted. Backendless tokens are 36-character UUIDs; the bound keeps a hostile
+/// server's or file's token out of request headers, paths and the session file.
+pub const MAX_USER_TOKEN_LEN: usize = 512;
+
+/// A text that should have been an objectId but is not one (a caller parsing an id it holds as text): it
+/// cannot go into a request path, so nothing is sent.
+impl From<IdError> for ApiError {
+    fn from(_: IdError) -> Self {
+        ApiError::UnsendablePathSegment
+    }
+}
+
+/// A session token from login, checked once where it enters the program ([`UserToken::parse`]): it can
+/// always be sent as a header value and a path segment. Debug never prints it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct UserToken(String);
 
+/// Why a text cannot be a user-token. Never holds the text itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum UserTokenError {
+    /// Sent for an empty token.
+    #[error("the user-token is empty")]
+    Empty,
+    /// Sent for a token longer than [`MAX_USER_TOKEN_LEN`] bytes.
+    #[error("the user-token is longer than {MAX_USER_TOKEN_LEN} characters")]
+    TooLong,
+    /// Sent for a token with anything but visible ASCII (spaces, control characters, non-ASCII), which a
+    /// header cannot carry unchanged, or that is `.` / `..` (not one path segment).
+    #[error("the user-token holds characters a request header cannot carry")]
+    NotHeaderSafe,
+}
+
 impl UserToken {
-    /// Wraps a token (from a login reply or the remember-me file).
+    /// Checks a token from a login reply or the remember-me file: non-empty, at most
+    /// [`MAX_USER_TOKEN_LEN`], visible ASCII only.
+    pub fn parse(token: impl Into<String>) -> Result<Self, UserTokenError> {
+        let token = token.into();
+        if token.is_empty() {
+            return Err(UserTokenError::Empty);
+        }
+        if token.len() > MAX_USER_TOKEN_LEN {
+            return Err(UserTokenError::TooLong);
+        }
+        if !token.bytes().all(|b| b.is_ascii_graphic()) || matches!(token.as_str(), "." | "..") {
+            return Err(UserTokenError::NotHeaderSafe);
+        }
+        Ok(Self(token))
+    }
+
+    /// A token the test knows to be valid; panics otherwise. Tests only.
+    #[cfg(any(test, feature = "test-hooks"))]
     pub fn new(token: String) -> Self {
-        Self(token)
+        Self::parse(token).unwrap_or_else(|error| panic!("a test token: {error}"))
     }
 
     /// The token itself, for the `user-token` header or the remember-me file.
@@ -92,8 +137,8 @@ pub struct LoginReply {
 /// an object, no `objectId`). The other rows of the page load; the Users view shows this in the row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnreadableRow {
-    /// Its `objectId`, when at least that could be read.
-    pub object_id: Option<String>,
+    /// Its `objectId`, when at least that could be read and is one ([`ObjectId::parse`]).
+    pub object_id: Option<ObjectId>,
     /// Why it could not be read, in the parser's words, cut to a short line.
     pub detail: String,
 }
@@ -146,8 +191,8 @@ pub struct Client {
     http: reqwest::Client,
     /// Where the application lives.
     endpoint: Endpoint,
-    /// `endpoint.base_url()`.
-    base: String,
+    /// `endpoint.base_url()`, parsed once; each request URL is a clone with its path appended.
+    base: BaseUrl,
     /// The whole-request timeout, also set per request in case the builder could not apply it.
     request_timeout: Duration,
 }
@@ -224,8 +269,10 @@ impl Client {
             )
             .await?;
         let token = match map.get("user-token") {
-            Some(serde_json::Value::String(token)) if !token.is_empty() => {
-                UserToken::new(token.clone())
+            Some(serde_json::Value::String(token)) => {
+                UserToken::parse(token.as_str()).map_err(|error| ApiError::Decode {
+                    detail: format!("login: the reply's user-token is not usable: {error}"),
+                })?
             }
             _ => {
                 return Err(ApiError::Decode {
@@ -329,7 +376,7 @@ impl Client {
     pub async fn set_user_status(
         &self,
         token: Option<&UserToken>,
-        object_id: &str,
+        object_id: &ObjectId,
         enabled: bool,
     ) -> Result<Option<UserRecord>, ApiError> {
         let status = if enabled { "ENABLED" } else { "DISABLED" };
@@ -351,7 +398,7 @@ impl Client {
     pub async fn roles_of(
         &self,
         token: Option<&UserToken>,
-        object_id: &str,
+        object_id: &ObjectId,
     ) -> Result<Vec<String>, ApiError> {
         self.call(
             Method::GET,
@@ -434,7 +481,7 @@ impl Client {
     pub async fn delete_user(
         &self,
         token: Option<&UserToken>,
-        object_id: &str,
+        object_id: &ObjectId,
     ) -> Result<i64, ApiError> {
         #[derive(serde::Deserialize)]
         #[serde(rename_all = "camelCase")]
@@ -459,7 +506,7 @@ impl Client {
     pub async fn set_password(
         &self,
         token: &UserToken,
-        object_id: &str,
+        object_id: &ObjectId,
         new_password: &Password,
     ) -> Result<UserRecord, ApiError> {
         let mut body = serde_json::json!({ "password": new_password.expose() }).to_string();
@@ -479,7 +526,7 @@ impl Client {
     pub async fn get_user(
         &self,
         token: Option<&UserToken>,
-        object_id: &str,
+        object_id: &ObjectId,
     ) -> Result<UserRecord, ApiError> {
         self.call_record(
             Method::GET,
@@ -495,7 +542,7 @@ impl Client {
     pub async fn update_user(
         &self,
         token: Option<&UserToken>,
-        object_id: &str,
+        object_id: &ObjectId,
         changes: &Changeset,
     ) -> Result<UserRecord, ApiError> {
         let body = changes.to_body_bytes();
@@ -686,19 +733,14 @@ impl Client {
         query: &[(&str, String)],
         body: Option<Vec<u8>>,
     ) -> Result<Vec<u8>, ApiError> {
-        let mut url = url::Url::parse(&self.base).map_err(|e| ApiError::Unreachable {
-            detail: format!("the server address is not valid: {e}"),
+        let mut url = self.base.join(path).map_err(|error| match error {
+            PathSegmentError::NotABase => ApiError::Unreachable {
+                detail: error.to_string(),
+            },
+            PathSegmentError::DotOrEmpty
+            | PathSegmentError::ControlCharacter
+            | PathSegmentError::TooLong => ApiError::UnsendablePathSegment,
         })?;
-        match url.path_segments_mut() {
-            Ok(mut segments) => {
-                segments.pop_if_empty().extend(path);
-            }
-            Err(()) => {
-                return Err(ApiError::Unreachable {
-                    detail: "the server address cannot take a path".into(),
-                });
-            }
-        }
         if !query.is_empty() {
             url.query_pairs_mut()
                 .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
@@ -822,7 +864,7 @@ fn optional_record(bytes: &[u8]) -> Option<UserRecord> {
 fn find_row(raw: &[u8]) -> FindRow {
     // The parser's message may quote a value (`invalid type: string "…"`): keep it short.
     let unreadable = |detail: String| UnreadableRow {
-        object_id: wire::top_level_string(raw, "objectId"),
+        object_id: wire::top_level_string(raw, "objectId").and_then(|id| ObjectId::parse(id).ok()),
         detail: snippet(&detail),
     };
     let map: serde_json::Map<String, serde_json::Value> =
@@ -901,6 +943,31 @@ mod tests {
     }
 
     #[test]
+    fn user_tokens_that_a_header_cannot_carry_are_refused() {
+        for good in ["F00DCAFE-0000-4000-8000-0000DEADBEEF", "T", "a.b~c_d"] {
+            assert_eq!(UserToken::parse(good).unwrap().expose(), good, "{good:?}");
+        }
+        let long = "x".repeat(MAX_USER_TOKEN_LEN + 1);
+        let cases = [
+            ("", UserTokenError::Empty),
+            (long.as_str(), UserTokenError::TooLong),
+            ("a b", UserTokenError::NotHeaderSafe),
+            (" T", UserTokenError::NotHeaderSafe),
+            ("T\r\nX-Evil: 1", UserTokenError::NotHeaderSafe),
+            ("T\t", UserTokenError::NotHeaderSafe),
+            ("T\u{7f}", UserTokenError::NotHeaderSafe),
+            ("jéton", UserTokenError::NotHeaderSafe),
+            ("..", UserTokenError::NotHeaderSafe),
+        ];
+        for (bad, why) in cases {
+            assert_eq!(UserToken::parse(bad), Err(why), "{bad:?}");
+        }
+        assert!(UserToken::parse("x".repeat(MAX_USER_TOKEN_LEN)).is_ok());
+        // The error never quotes the token.
+        assert!(!UserTokenError::NotHeaderSafe.to_string().contains("a b"));
+    }
+
+    #[test]
     fn snippet_is_short_and_on_one_line() {
         assert_eq!(
             snippet("<html>\n  <body>Bad   Gateway</body>\n</html>"),
@@ -908,6 +975,35 @@ mod tests {
         );
         let long = "x".repeat(500);
         assert_eq!(snippet(&long).chars().count(), SNIPPET_CHARS + 1);
+    }
+
+    // Issue 14: a `find` row is where an unreadable row's objectId enters: one that is an objectId is kept
+    // (parsed), one that is none is not kept, and the row says why in one line, never quoting it raw.
+    #[test]
+    fn an_unreadable_rows_object_id_is_kept_only_when_it_is_one() {
+        let deep = format!(
+            r#"{{"objectId":"C","x":{}{}}}"#,
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        let row = find_row(deep.as_bytes()).unwrap_err();
+        assert_eq!(row.object_id.as_deref(), Some("C"));
+        assert!(
+            row.to_string()
+                .starts_with("Record \"C\" could not be read: "),
+            "{row}"
+        );
+        let row = find_row(b"{\"objectId\":\"A\\nB\"}").unwrap_err();
+        assert_eq!(row.object_id, None);
+        let text = row.to_string();
+        assert!(
+            text.starts_with("This record could not be read: "),
+            "{text}"
+        );
+        assert!(
+            text.contains("control character") && !text.contains('\n'),
+            "{text}"
+        );
     }
 
     #[test]

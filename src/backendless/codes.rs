@@ -1,6 +1,7 @@
 //! The single table of Backendless error codes this program knows, as named constants.
 //!
-//! Shared by the client (which maps codes to `ApiError` variants) and the emulator (which emits them).
+//! Shared by the client (whose one table in `error.rs` maps codes to `ApiError` variants) and the emulator
+//! (which emits them).
 //! Numbers and meanings follow the Backendless error-code table; see `shared/reference/backendless-api.md`.
 
 /// Entity with the given id not found.

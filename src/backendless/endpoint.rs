@@ -44,7 +44,7 @@ pub enum EndpointError {
     #[error("Enter the API key as well as the application id.")]
     MissingApiKey,
     /// Sent when an id contains characters that cannot appear in a URL path segment.
-    #[error("The {what} must not contain '/', '?', '#', '%' or spaces.")]
+    #[error("The {what} must not be '.' or '..', nor contain '/', '?', '#', '%' or spaces.")]
     InvalidId { what: &'static str },
     /// Sent when the CloudCode key is to be used with an app domain address, which carries no key.
     #[error(
@@ -132,17 +132,22 @@ impl Endpoint {
         }
     }
 
-    /// The URL every API path is appended to, without a trailing slash:
-    /// `https://api.backendless.com/APP/KEY` or `https://sub.backendless.app/api`.
-    pub fn base_url(&self) -> String {
-        match self {
+    /// The parsed URL every API path is appended to, without a trailing slash:
+    /// `https://api.backendless.com/APP/KEY` or `https://sub.backendless.app/api`. Built once per client.
+    pub fn base_url(&self) -> BaseUrl {
+        let (mut url, tail): (url::Url, Vec<&str>) = match self {
             Self::KeyInPath {
                 server,
                 app_id,
                 api_key,
-            } => format!("{}/{app_id}/{api_key}", trimmed(server)),
-            Self::Domain { domain } => format!("{}/api", trimmed(domain)),
+            } => (server.clone(), vec![app_id, api_key]),
+            Self::Domain { domain } => (domain.clone(), vec!["api"]),
+        };
+        // An http(s) URL with a host always takes a path; `BaseUrl::join` reports the impossible other case.
+        if let Ok(mut segments) = url.path_segments_mut() {
+            segments.pop_if_empty().extend(tail);
         }
+        BaseUrl(url)
     }
 
     /// The same application reached with `key` instead of its API key (the CloudCode key, for the operations
@@ -176,6 +181,75 @@ impl Endpoint {
             None => host.to_owned(),
         }
     }
+}
+
+/// The most characters one path segment (an objectId, an identity, a role name) may have in a request URL.
+pub const MAX_PATH_SEGMENT_CHARS: usize = 1024;
+
+/// The parsed base of every API URL of one application (from [`Endpoint::base_url`]), parsed once; each
+/// request URL is a clone with its path segments appended. `Debug` never shows the API key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BaseUrl(url::Url);
+
+/// Why a value cannot be one segment of a request path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PathSegmentError {
+    /// Sent for an empty segment, `.` or `..`: URL parsing drops or resolves them, changing the path.
+    #[error("a path segment is empty, '.' or '..'")]
+    DotOrEmpty,
+    /// Sent for a segment with a control character (URL parsing silently drops tabs and newlines).
+    #[error("a path segment holds a control character")]
+    ControlCharacter,
+    /// Sent for a segment longer than [`MAX_PATH_SEGMENT_CHARS`].
+    #[error("a path segment is longer than {MAX_PATH_SEGMENT_CHARS} characters")]
+    TooLong,
+    /// Sent when the base URL cannot take a path (never for an http(s) address with a host).
+    #[error("the server address cannot take a path")]
+    NotABase,
+}
+
+impl BaseUrl {
+    /// The base followed by `segments`, each percent-encoded as one segment: a `/`, `?`, `#` or `%` inside
+    /// an objectId or an identity stays inside its segment and never changes the path, query or fragment.
+    /// Segments that URL parsing would drop or resolve (empty, `.`, `..`) or alter (control characters) are
+    /// refused rather than sent as something else.
+    pub fn join(&self, segments: &[&str]) -> Result<url::Url, PathSegmentError> {
+        for segment in segments {
+            check_path_segment(segment)?;
+        }
+        let mut url = self.0.clone();
+        url.path_segments_mut()
+            .map_err(|()| PathSegmentError::NotABase)?
+            .pop_if_empty()
+            .extend(segments);
+        Ok(url)
+    }
+
+    /// The URL as text, without a trailing slash. Holds the API key in the key-in-path form: never log it.
+    pub fn as_str(&self) -> &str {
+        trimmed(&self.0)
+    }
+}
+
+impl fmt::Debug for BaseUrl {
+    // The API key stays out of logs: only the origin is shown.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "BaseUrl({}/…)", self.0.origin().ascii_serialization())
+    }
+}
+
+/// Whether `segment` can be sent as exactly one path segment (see [`BaseUrl::join`]).
+fn check_path_segment(segment: &str) -> Result<(), PathSegmentError> {
+    if matches!(segment, "" | "." | "..") {
+        return Err(PathSegmentError::DotOrEmpty);
+    }
+    if segment.chars().any(char::is_control) {
+        return Err(PathSegmentError::ControlCharacter);
+    }
+    if segment.chars().count() > MAX_PATH_SEGMENT_CHARS {
+        return Err(PathSegmentError::TooLong);
+    }
+    Ok(())
 }
 
 /// A server address with an application id and API key at the end of its path, split into the three.
@@ -256,9 +330,10 @@ fn trimmed(url: &url::Url) -> &str {
 }
 
 fn check_id(id: &str, what: &'static str) -> Result<(), EndpointError> {
-    if id
-        .chars()
-        .any(|c| matches!(c, '/' | '?' | '#' | '%') || c.is_whitespace())
+    if matches!(id, "." | "..")
+        || id
+            .chars()
+            .any(|c| matches!(c, '/' | '?' | '#' | '%') || c.is_whitespace() || c.is_control())
     {
         return Err(EndpointError::InvalidId { what });
     }
@@ -300,7 +375,7 @@ mod tests {
         ];
         for (server, base, host) in cases {
             let endpoint = Endpoint::parse(server, Some(" APP "), Some("KEY")).unwrap();
-            assert_eq!(endpoint.base_url(), base, "{server}");
+            assert_eq!(endpoint.base_url().as_str(), base, "{server}");
             assert_eq!(endpoint.display_host(), host, "{server}");
             assert!(!format!("{endpoint:?}").contains("KEY"), "{endpoint:?}");
         }
@@ -315,7 +390,7 @@ mod tests {
         ] {
             let endpoint = Endpoint::parse(server, None, Some("")).unwrap();
             assert_eq!(
-                endpoint.base_url(),
+                endpoint.base_url().as_str(),
                 "https://sub.backendless.app/api",
                 "{server}"
             );
@@ -360,7 +435,10 @@ mod tests {
             // The parts make the base URL the pasted text meant.
             let endpoint =
                 Endpoint::parse(&split.server, Some(&split.app_id), Some(&split.api_key)).unwrap();
-            assert_eq!(endpoint.base_url(), format!("{server}/{app_id}/{api_key}"));
+            assert_eq!(
+                endpoint.base_url().as_str(),
+                format!("{server}/{app_id}/{api_key}")
+            );
         }
     }
 
@@ -400,7 +478,7 @@ mod tests {
             Endpoint::parse("https://api.backendless.com", Some("APP"), Some("KEY")).unwrap();
         let cloudcode = endpoint.with_api_key(" CC-KEY ").unwrap();
         assert_eq!(
-            cloudcode.base_url(),
+            cloudcode.base_url().as_str(),
             "https://api.backendless.com/APP/CC-KEY"
         );
         assert!(
@@ -420,6 +498,42 @@ mod tests {
             domain.with_api_key("CC-KEY"),
             Err(EndpointError::KeyNeedsKeyInPath)
         );
+    }
+
+    #[test]
+    fn each_path_value_stays_one_segment_of_the_built_url() {
+        let base = Endpoint::parse("http://host:8080/backendless", Some("APP"), Some("KEY"))
+            .unwrap()
+            .base_url();
+        let cases = [
+            ("F00D-1", "F00D-1"),
+            ("a/b", "a%2Fb"),
+            ("a?where=1", "a%3Fwhere=1"),
+            ("a#frag", "a%23frag"),
+            ("100%", "100%25"),
+            ("%2e%2e", "%252e%252e"),
+            ("../../admin", "..%2F..%2Fadmin"),
+            ("a\\b", "a%5Cb"),
+            ("a b", "a%20b"),
+        ];
+        for (object_id, encoded) in cases {
+            let url = base.join(&["data", "Users", object_id]).unwrap();
+            assert_eq!(
+                url.as_str(),
+                format!("http://host:8080/backendless/APP/KEY/data/Users/{encoded}"),
+                "{object_id:?}"
+            );
+            assert_eq!((url.query(), url.fragment()), (None, None), "{object_id:?}");
+            assert_eq!(url.path_segments().unwrap().count(), 6, "{object_id:?}");
+        }
+        for bad in ["", ".", "..", "a\nb", "a\tb"] {
+            assert!(base.join(&["users", bad, "status"]).is_err(), "{bad:?}");
+        }
+        let long = "x".repeat(MAX_PATH_SEGMENT_CHARS + 1);
+        assert_eq!(base.join(&["users", &long]), Err(PathSegmentError::TooLong));
+        // The base is not changed by a join, and never shows the key.
+        assert_eq!(base.as_str(), "http://host:8080/backendless/APP/KEY");
+        assert_eq!(format!("{base:?}"), "BaseUrl(http://host:8080/…)");
     }
 
     #[test]
@@ -447,6 +561,13 @@ mod tests {
             Endpoint::parse("https://x.com", Some("A/B"), Some("K")),
             Err(EndpointError::InvalidId { .. })
         ));
+        // A dot segment would be resolved away by URL parsing, taking the base URL somewhere else.
+        for dots in [".", ".."] {
+            assert!(matches!(
+                Endpoint::parse("https://x.com/prefix", Some("A"), Some(dots)),
+                Err(EndpointError::InvalidId { .. })
+            ));
+        }
         assert!(matches!(
             Endpoint::parse("http://", None, None),
             Err(EndpointError::InvalidUrl { .. })

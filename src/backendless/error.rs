@@ -1,7 +1,10 @@
 //! `ApiError`: the one error type of the client. Every known Backendless code becomes a named variant.
 //!
-//! [`ApiError::from_fault`] is the only place that turns codes into variants and [`ApiError::code`] its
-//! inverse. Display is a sentence a user can act on; the server's message is kept for logs and banners.
+//! One table (the `fault_table!` invocation below) lists the named variants with their codes and field placement; the enum,
+//! [`ApiError::from_fault`] (the only place that turns codes into variants), [`ApiError::code`] (its inverse),
+//! the server message and [`ApiError::fields`] all come from it. Every variant made from a server answer
+//! keeps its HTTP status ([`ApiError::http_status`]). Display is a sentence a user can act on; the server's
+//! message is kept for logs and banners. Does no I/O.
 
 use super::codes;
 use super::wire::Fault;
@@ -12,187 +15,270 @@ use crate::model::schema::{PASSWORD, Schema, is_system};
 pub const CLOUDCODE_KEY_NEEDED: &str =
     "This needs the app's CloudCode key: add it to the connection (Connection → CloudCode key)";
 
-/// Everything that can go wrong talking to a Backendless server.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum ApiError {
-    /// Backendless 2002: wrong application id or API key, or the app is disabled.
-    #[error(
-        "The application id or API key is wrong, or the application is disabled. Check the connection settings."
-    )]
-    BadAppKeys { message: String },
-    /// Backendless 3003: wrong login or password (the server does not say which).
-    #[error("Wrong email or password.")]
-    InvalidCredentials,
-    /// Backendless 3006: login or password empty.
-    #[error("Enter both your email and your password.")]
-    EmptyCredentials,
-    /// Backendless 3036: too many failed logins.
-    #[error("This account is locked after too many failed logins. Wait a while, then try again.")]
-    AccountLocked { message: String },
-    /// Backendless 3090: the account is disabled.
-    #[error("This account is disabled. Ask the application's administrator to enable it.")]
-    AccountDisabled { message: String },
-    /// Backendless 3000: login is disabled for this account.
-    #[error("Logging in is disabled for this account. Ask the application's administrator.")]
-    LoginDisabled { message: String },
-    /// Backendless 3002 / 3044: the account already has the allowed number of sessions.
-    #[error("This account is already logged in elsewhere. Log out there, then try again.")]
-    TooManySessions { code: i64, message: String },
-    /// Backendless 3028: no `user-token` where one is needed.
-    #[error("You are not logged in. Log in again to continue.")]
-    NotLoggedIn,
-    /// Backendless 3048, 3064, 3091: the user-token is unknown, logged out or timed out.
-    #[error("Your session has ended. Log in again to continue; your changes are kept.")]
-    SessionExpired { code: i64, message: String },
-    /// Backendless 3029: a non-admin tried to change someone else's record.
-    #[error("You can change only your own record unless you are an administrator.")]
-    NotYourRecord { message: String },
-    /// Backendless 3030: the user to update does not exist (the editor only updates one's own record: the
-    /// account was deleted).
-    #[error(
-        "Your account no longer exists on the server, so nothing can be saved to it. Your changes are kept here: export them to keep a copy."
-    )]
-    UserNotFound { message: String },
-    /// Backendless 3031: new properties sent while dynamic schema is off.
-    #[error(
-        "The server does not accept new properties. Remove them, or add the columns in the Backendless console."
-    )]
-    DynamicPropertiesDisabled { message: String },
-    /// Backendless 3045: a required property was set to null or empty.
-    #[error("A required property cannot be empty. Fill it in or revert it.")]
-    RequiredPropertyEmpty { message: String },
-    /// Backendless 3018: the identity is already used by another user.
-    #[error("That email is already used by another account.")]
-    IdentityTaken { message: String },
-    /// Backendless 3024: any other update failure; the message names the property when it can.
-    #[error("The server refused the change: {message}")]
-    UpdateFailed {
-        message: String,
-        property: Option<String>,
-    },
-    /// Backendless 3009: registration is disabled.
-    #[error("Registration of new users is disabled for this application.")]
-    RegistrationDisabled { message: String },
-    /// Backendless 3010: registration names a property that is not a column while dynamic schema is off.
-    #[error("The server does not accept new properties at registration: {message}")]
-    RegistrationUnknownProperty { message: String },
-    /// Backendless 3011: registration without a password.
-    #[error("Enter a password.")]
-    MissingPassword { message: String },
-    /// Backendless 3012: registration without a required property.
-    #[error("A required property is missing: {message}")]
-    MissingRequiredProperty {
-        message: String,
-        property: Option<String>,
-    },
-    /// Backendless 3013: registration without the identity.
-    #[error("Enter an email address.")]
-    MissingIdentity { message: String },
-    /// Backendless 3021: any other registration failure; the message names the property when it can.
-    #[error("Registration failed: {message}")]
-    RegistrationFailed {
-        message: String,
-        property: Option<String>,
-    },
-    /// Backendless 3033: registration with an identity that already exists.
-    #[error("An account with that email already exists. Log in instead.")]
-    AlreadyRegistered { message: String },
-    /// Backendless 3040: a malformed email address.
-    #[error("That is not a valid email address.")]
-    InvalidEmail { message: String },
-    /// Backendless 3020: restore password for an identity no account has.
-    #[error("No account is registered under that name. Check what you typed.")]
-    UnknownIdentity { message: String },
-    /// Backendless 5050: the server cannot send mail (its email settings are not configured).
-    #[error(
-        "The server cannot send mail (the application's email settings are not configured), so no mail was sent. Ask the application's administrator."
-    )]
-    MailNotConfigured { message: String },
-    /// Backendless 3054: enabling or disabling a user needs the app's CloudCode key.
-    #[error(
-        "Enabling or disabling a user is allowed only with the app's CloudCode key. Add it to the connection (Connection → CloudCode key)."
-    )]
-    StatusChangeNeedsCloudCodeKey { message: String },
-    /// Backendless 2011: assigning or unassigning a role needs the app's CloudCode key.
-    #[error(
-        "Changing a user's roles is allowed only with the app's CloudCode key. Add it to the connection (Connection → CloudCode key)."
-    )]
-    RoleChangeNeedsCloudCodeKey { message: String },
-    /// Backendless 3122: checking a password (`users/verifypassowrd`) needs the app's CloudCode key.
-    #[error(
-        "Checking a password on the server is allowed only with the app's CloudCode key. Add it to the connection (Connection → CloudCode key)."
-    )]
-    PasswordCheckNeedsCloudCodeKey { message: String },
-    /// Backendless 2005: the role does not exist.
-    #[error(
-        "There is no role with that name. Create it in the Backendless console first, or check the spelling."
-    )]
-    RoleNotFound { message: String },
-    /// Backendless 2007 / 2008: a built-in role is assigned or unassigned.
-    #[error(
-        "Built-in roles (such as AuthenticatedUser or RestUser) are given by the server and cannot be assigned or removed. Choose a role of your own."
-    )]
-    BuiltInRole { code: i64, message: String },
-    /// Backendless 1017: the where clause is not valid.
-    #[error("The filter is not valid: {message}")]
-    InvalidWhere { message: String },
-    /// Backendless 1006: `props`, `sortBy` or `where` names a property that does not exist.
-    #[error("The query names a property that does not exist: {message}")]
-    UnknownProperty { message: String },
-    /// Backendless 1005: invalid page size.
-    #[error("The page size is not valid: {message}")]
-    InvalidPageSize { message: String },
-    /// Backendless 1004: invalid paging offset.
-    #[error("The page offset is not valid: {message}")]
-    InvalidOffset { message: String },
-    /// Backendless 1013: no permission to read these records.
-    #[error("You do not have permission to read these records.")]
-    NoPermission { message: String },
-    /// Backendless 1000: no record with that id.
-    #[error("No record with that id exists. Reload to see the current records.")]
-    EntityNotFound { message: String },
-    /// Backendless 8002: the server could not parse the request.
-    #[error("The server could not read the request: {message}")]
-    MalformedRequest { message: String },
-    /// Any other Backendless error, kept with its code, message and HTTP status.
-    #[error("The server refused the request (Backendless error {code}): {message}")]
-    Other {
-        code: i64,
-        message: String,
-        status: u16,
-    },
-    /// Sent when no connection could be made (DNS, refused, TLS).
-    #[error("Cannot reach the server. Check your network connection and the server address.")]
-    Unreachable { detail: String },
-    /// Sent when the connection or the whole request took too long.
-    #[error("The server did not answer in time. Try again.")]
-    Timeout,
-    /// Sent for an error status whose body is not a Backendless error (a proxy page, a wrong address).
-    /// The body's start is kept for the debug log only, scrubbed of secrets; it is never shown.
-    #[error("{}", http_status_message(*status))]
-    HttpStatus { status: u16, snippet: String },
-    /// Sent for HTTP 404 with an error code this program does not know: nothing answers the Backendless
-    /// API at this address (a wrong server URL, or one with the application id and API key inside it).
-    /// The server's text is dropped: it echoes the requested path, which may hold the API key.
-    #[error("{}", NO_API_HERE)]
-    NoApiAtAddress,
-    /// Sent for a success response of an unexpected shape.
-    #[error(
-        "The server's answer could not be understood. Check that the address is a Backendless server."
-    )]
-    Decode { detail: String },
-    /// Sent for a 3xx answer: Backendless does not redirect its API, and following one would carry the
-    /// password, the user-token and the API key to wherever it points. `location` is only its origin.
-    #[error(
-        "The server answered with a redirect to {location} (HTTP {status}); Backendless does not redirect its API, so the app did not follow it. Check the server address."
-    )]
-    Redirected { status: u16, location: String },
-    /// Sent when an answer is larger than the client reads (`client::MAX_RESPONSE_BYTES`); the rest is not read.
-    #[error(
-        "The server sent more than {} MiB; the app stopped reading. Check the server address.",
-        limit_bytes / (1024 * 1024)
-    )]
-    TooLarge { limit_bytes: u64 },
+/// Builds [`ApiError`] from the one table of named Backendless codes. A row reads
+///
+/// ```text
+/// Variant { field: Type, … } = [CODE | CODE …] => Placement,
+/// ```
+///
+/// with the codes named as in `codes.rs`. Every row's variant also gets `status: u16`, the HTTP status the
+/// server answered. A field's type says what it holds ([`FaultPart`]): `i64` the code (a row with several
+/// codes needs it to keep which one), `String` the server's message, `Option<String>` the property the
+/// message quotes. The placement tells [`ApiError::fields`] which inputs to outline. The variants after `;`
+/// are not Backendless codes and are copied into the enum as written. Adding a code is adding a row (and its
+/// const in `codes.rs`); a code in two rows is an unreachable pattern (an error under `-D warnings`), and the
+/// table test walks every row.
+macro_rules! fault_table {
+    (
+        $(#[$enum_attr:meta])*
+        pub enum $Enum:ident {
+            $(
+                $(#[$($row_attr:tt)*])*
+                $Variant:ident { $($field:ident: $ty:ty),* $(,)? }
+                    = [$first:ident $(| $more:ident)*] => $placement:ident,
+            )*
+            ;
+            $($others:tt)*
+        }
+    ) => {
+        $(#[$enum_attr])*
+        pub enum $Enum {
+            $(
+                $(#[$($row_attr)*])*
+                $Variant {
+                    /// The HTTP status the server answered with this code.
+                    status: u16,
+                    $($field: $ty),*
+                },
+            )*
+            $($others)*
+        }
+
+        /// Every row of the table: the variant's name and the codes it stands for.
+        #[cfg(test)]
+        const TABLE: &[(&str, &[i64])] = &[$((stringify!($Variant), &[codes::$first $(, codes::$more)*])),*];
+
+        impl $Enum {
+            /// The variant of the table row that has `code`, or `None` for a code no row names.
+            fn from_table(status: u16, code: i64, message: &str) -> Option<Self> {
+                Some(match code {
+                    $(
+                        codes::$first $(| codes::$more)* => Self::$Variant {
+                            status,
+                            $($field: <$ty as FaultPart>::from_fault(code, message)),*
+                        },
+                    )*
+                    _ => return None,
+                })
+            }
+
+            /// What a table variant holds; `None` for the variants after the table.
+            fn row(&self) -> Option<Row<'_>> {
+                match self {
+                    $(
+                        Self::$Variant { status, $($field),* } => {
+                            let row = Row {
+                                code: codes::$first,
+                                status: *status,
+                                message: None,
+                                property: None,
+                                placement: Placement::$placement,
+                            };
+                            $(let row = FaultPart::show($field, row);)*
+                            Some(row)
+                        }
+                    )*
+                    _ => None,
+                }
+            }
+
+            /// The server's message of a table variant, to scrub it; `None` where the row keeps none.
+            fn row_message_mut(&mut self) -> Option<&mut String> {
+                match self {
+                    $(
+                        Self::$Variant { $($field,)* .. } => {
+                            None$(.or(FaultPart::message_mut($field)))*
+                        }
+                    )*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+fault_table! {
+    /// Everything that can go wrong talking to a Backendless server.
+    #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+    pub enum ApiError {
+        /// Backendless 2002: wrong application id or API key, or the app is disabled.
+        #[error("The application id or API key is wrong, or the application is disabled. Check the connection settings.")]
+        BadAppKeys { message: String } = [BAD_APP_KEYS] => Banner,
+        /// Backendless 3003: wrong login or password (the server does not say which).
+        #[error("Wrong email or password.")]
+        InvalidCredentials {} = [INVALID_CREDENTIALS] => Banner,
+        /// Backendless 3006: login or password empty.
+        #[error("Enter both your email and your password.")]
+        EmptyCredentials {} = [EMPTY_CREDENTIALS] => Banner,
+        /// Backendless 3036: too many failed logins.
+        #[error("This account is locked after too many failed logins. Wait a while, then try again.")]
+        AccountLocked { message: String } = [ACCOUNT_LOCKED] => Banner,
+        /// Backendless 3090: the account is disabled.
+        #[error("This account is disabled. Ask the application's administrator to enable it.")]
+        AccountDisabled { message: String } = [ACCOUNT_DISABLED] => Banner,
+        /// Backendless 3000: login is disabled for this account.
+        #[error("Logging in is disabled for this account. Ask the application's administrator.")]
+        LoginDisabled { message: String } = [LOGIN_DISABLED] => Banner,
+        /// Backendless 3002 / 3044: the account already has the allowed number of sessions.
+        #[error("This account is already logged in elsewhere. Log out there, then try again.")]
+        TooManySessions { code: i64, message: String } = [SECOND_LOGIN_BLOCKED | TOO_MANY_SESSIONS] => Banner,
+        /// Backendless 3028: no `user-token` where one is needed.
+        #[error("You are not logged in. Log in again to continue.")]
+        NotLoggedIn {} = [NOT_LOGGED_IN] => Banner,
+        /// Backendless 3048, 3064, 3091: the user-token is unknown, logged out or timed out.
+        #[error("Your session has ended. Log in again to continue; your changes are kept.")]
+        SessionExpired { code: i64, message: String }
+            = [SESSION_TIMEOUT | NOT_EXISTING_USER_TOKEN | SESSION_TIMEOUT_2] => Banner,
+        /// Backendless 3029: a non-admin tried to change someone else's record.
+        #[error("You can change only your own record unless you are an administrator.")]
+        NotYourRecord { message: String } = [NOT_YOUR_RECORD] => Banner,
+        /// Backendless 3030: the user to update does not exist (the editor only updates one's own record: the
+        /// account was deleted).
+        #[error("Your account no longer exists on the server, so nothing can be saved to it. Your changes are kept here: export them to keep a copy.")]
+        UserNotFound { message: String } = [USER_NOT_FOUND] => Banner,
+        /// Backendless 3031: new properties sent while dynamic schema is off.
+        #[error("The server does not accept new properties. Remove them, or add the columns in the Backendless console.")]
+        DynamicPropertiesDisabled { message: String } = [DYNAMIC_PROPERTIES_DISABLED] => UnknownSent,
+        /// Backendless 3045: a required property was set to null or empty.
+        #[error("A required property cannot be empty. Fill it in or revert it.")]
+        RequiredPropertyEmpty { message: String } = [REQUIRED_PROPERTY_EMPTY] => EmptiedRequired,
+        /// Backendless 3018: the identity is already used by another user.
+        #[error("That email is already used by another account.")]
+        IdentityTaken { message: String } = [IDENTITY_TAKEN] => Identity,
+        /// Backendless 3024: any other update failure; the message names the property when it can.
+        #[error("The server refused the change: {message}")]
+        UpdateFailed { message: String, property: Option<String> } = [UPDATE_FAILED] => NamedProperty,
+        /// Backendless 3009: registration is disabled.
+        #[error("Registration of new users is disabled for this application.")]
+        RegistrationDisabled { message: String } = [REGISTRATION_DISABLED] => Banner,
+        /// Backendless 3010: registration names a property that is not a column while dynamic schema is off.
+        #[error("The server does not accept new properties at registration: {message}")]
+        RegistrationUnknownProperty { message: String } = [REGISTRATION_UNKNOWN_PROPERTY] => UnknownSent,
+        /// Backendless 3011: registration without a password.
+        #[error("Enter a password.")]
+        MissingPassword { message: String } = [REGISTRATION_MISSING_PASSWORD] => Password,
+        /// Backendless 3012: registration without a required property.
+        #[error("A required property is missing: {message}")]
+        MissingRequiredProperty { message: String, property: Option<String> }
+            = [REGISTRATION_MISSING_PROPERTY] => NamedProperty,
+        /// Backendless 3013: registration without the identity.
+        #[error("Enter an email address.")]
+        MissingIdentity { message: String } = [REGISTRATION_MISSING_IDENTITY] => Identity,
+        /// Backendless 3021: any other registration failure; the message names the property when it can.
+        #[error("Registration failed: {message}")]
+        RegistrationFailed { message: String, property: Option<String> } = [REGISTRATION_FAILED] => NamedProperty,
+        /// Backendless 3033: registration with an identity that already exists.
+        #[error("An account with that email already exists. Log in instead.")]
+        AlreadyRegistered { message: String } = [REGISTRATION_IDENTITY_TAKEN] => Identity,
+        /// Backendless 3040: a malformed email address.
+        #[error("That is not a valid email address.")]
+        InvalidEmail { message: String } = [INVALID_EMAIL] => Identity,
+        /// Backendless 3020: restore password for an identity no account has.
+        #[error("No account is registered under that name. Check what you typed.")]
+        UnknownIdentity { message: String } = [UNKNOWN_IDENTITY] => Identity,
+        /// Backendless 5050: the server cannot send mail (its email settings are not configured).
+        #[error("The server cannot send mail (the application's email settings are not configured), so no mail was sent. Ask the application's administrator.")]
+        MailNotConfigured { message: String } = [MAIL_NOT_CONFIGURED] => Banner,
+        /// Backendless 3054: enabling or disabling a user needs the app's CloudCode key.
+        #[error("Enabling or disabling a user is allowed only with the app's CloudCode key. Add it to the connection (Connection → CloudCode key).")]
+        StatusChangeNeedsCloudCodeKey { message: String } = [ONLY_FOR_BL_LOGIC] => Banner,
+        /// Backendless 2011: assigning or unassigning a role needs the app's CloudCode key.
+        #[error("Changing a user's roles is allowed only with the app's CloudCode key. Add it to the connection (Connection → CloudCode key).")]
+        RoleChangeNeedsCloudCodeKey { message: String } = [ROLE_CHANGE_NEEDS_SERVER_KEY] => Banner,
+        /// Backendless 3122: checking a password (`users/verifypassowrd`) needs the app's CloudCode key.
+        #[error("Checking a password on the server is allowed only with the app's CloudCode key. Add it to the connection (Connection → CloudCode key).")]
+        PasswordCheckNeedsCloudCodeKey { message: String } = [PASSWORD_CHECK_NEEDS_SERVER_KEY] => Banner,
+        /// Backendless 2005: the role does not exist.
+        #[error("There is no role with that name. Create it in the Backendless console first, or check the spelling.")]
+        RoleNotFound { message: String } = [ROLE_NOT_FOUND] => Banner,
+        /// Backendless 2007 / 2008: a built-in role is assigned or unassigned.
+        #[error("Built-in roles (such as AuthenticatedUser or RestUser) are given by the server and cannot be assigned or removed. Choose a role of your own.")]
+        BuiltInRole { code: i64, message: String } = [BUILT_IN_ROLE_ASSIGN | BUILT_IN_ROLE_UNASSIGN] => Banner,
+        /// Backendless 1017: the where clause is not valid.
+        #[error("The filter is not valid: {message}")]
+        InvalidWhere { message: String } = [INVALID_WHERE] => Banner,
+        /// Backendless 1006: `props`, `sortBy` or `where` names a property that does not exist.
+        #[error("The query names a property that does not exist: {message}")]
+        UnknownProperty { message: String } = [UNKNOWN_PROPERTY_IN_QUERY] => Banner,
+        /// Backendless 1005: invalid page size.
+        #[error("The page size is not valid: {message}")]
+        InvalidPageSize { message: String } = [INVALID_PAGE_SIZE] => Banner,
+        /// Backendless 1004: invalid paging offset.
+        #[error("The page offset is not valid: {message}")]
+        InvalidOffset { message: String } = [INVALID_OFFSET] => Banner,
+        /// Backendless 1013: no permission to read these records.
+        #[error("You do not have permission to read these records.")]
+        NoPermission { message: String } = [NO_PERMISSION_TO_FIND] => Banner,
+        /// Backendless 1000: no record with that id.
+        #[error("No record with that id exists. Reload to see the current records.")]
+        EntityNotFound { message: String } = [ENTITY_NOT_FOUND] => Banner,
+        /// Backendless 8002: the server could not parse the request.
+        #[error("The server could not read the request: {message}")]
+        MalformedRequest { message: String } = [UNPARSABLE_REQUEST] => Banner,
+        ;
+        /// Any other Backendless error, kept with its code, message and HTTP status.
+        #[error("The server refused the request (Backendless error {code}): {message}")]
+        Other {
+            code: i64,
+            message: String,
+            status: u16,
+        },
+        /// Made from 1013 ([`ApiError::NoPermission`]) by the re-read of ONE user's record before it is
+        /// edited or saved (`profile::checked_save::one_record_read`): the logged-in user may no longer read
+        /// that record. The server's text (about a table) is dropped; it is logged where it is made.
+        #[error(
+            "You may no longer read this user's record (Backendless error 1013): the account you are logged in with has lost the permission, for example its Admin role was removed. Ask an administrator, then log in again."
+        )]
+        RecordNotReadable { status: u16 },
+        /// Sent when no connection could be made (DNS, refused, TLS).
+        #[error("Cannot reach the server. Check your network connection and the server address.")]
+        Unreachable { detail: String },
+        /// Sent when the connection or the whole request took too long.
+        #[error("The server did not answer in time. Try again.")]
+        Timeout,
+        /// Sent for an error status whose body is not a Backendless error (a proxy page, a wrong address).
+        /// The body's start is kept for the debug log only, scrubbed of secrets; it is never shown.
+        #[error("{}", http_status_message(*status))]
+        HttpStatus { status: u16, snippet: String },
+        /// Sent for HTTP 404 with an error code this program does not know: nothing answers the Backendless
+        /// API at this address (a wrong server URL, or one with the application id and API key inside it).
+        /// The server's text is dropped: it echoes the requested path, which may hold the API key.
+        #[error("{}", NO_API_HERE)]
+        NoApiAtAddress,
+        /// Sent for a success response of an unexpected shape.
+        #[error(
+            "The server's answer could not be understood. Check that the address is a Backendless server."
+        )]
+        Decode { detail: String },
+        /// Sent for a 3xx answer: Backendless does not redirect its API, and following one would carry the
+        /// password, the user-token and the API key to wherever it points. `location` is only its origin.
+        #[error(
+            "The server answered with a redirect to {location} (HTTP {status}); Backendless does not redirect its API, so the app did not follow it. Check the server address."
+        )]
+        Redirected { status: u16, location: String },
+        /// Sent when an answer is larger than the client reads (`client::MAX_RESPONSE_BYTES`); the rest is not read.
+        #[error(
+            "The server sent more than {} MiB; the app stopped reading. Check the server address.",
+            limit_bytes / (1024 * 1024)
+        )]
+        TooLarge { limit_bytes: u64 },
+        /// Sent, before anything is sent, when a value that goes into the request path (an identity, a role
+        /// name) is empty, `.` or `..`, holds a control character or is too long: it cannot be sent as itself.
+        #[error(
+            "This value cannot be sent to the server: it is empty, '.' or '..', too long, or holds a control character."
+        )]
+        UnsendablePathSegment,
+    }
 }
 
 /// What a 404 from the server means to the user: the address is wrong. Names no URL (it may hold the key).
@@ -209,130 +295,98 @@ fn http_status_message(status: u16) -> String {
     }
 }
 
-/// The pattern of every variant that carries the server's own `message`, binding it to `$message`
-/// (one list for [`ApiError::server_message`] and `message_mut`).
-macro_rules! with_message {
-    ($message:ident) => {
-        ApiError::BadAppKeys { message: $message }
-            | ApiError::AccountLocked { message: $message }
-            | ApiError::AccountDisabled { message: $message }
-            | ApiError::LoginDisabled { message: $message }
-            | ApiError::TooManySessions {
-                message: $message,
-                ..
-            }
-            | ApiError::SessionExpired {
-                message: $message,
-                ..
-            }
-            | ApiError::NotYourRecord { message: $message }
-            | ApiError::UserNotFound { message: $message }
-            | ApiError::DynamicPropertiesDisabled { message: $message }
-            | ApiError::RequiredPropertyEmpty { message: $message }
-            | ApiError::IdentityTaken { message: $message }
-            | ApiError::UpdateFailed {
-                message: $message,
-                ..
-            }
-            | ApiError::RegistrationDisabled { message: $message }
-            | ApiError::RegistrationUnknownProperty { message: $message }
-            | ApiError::MissingPassword { message: $message }
-            | ApiError::MissingRequiredProperty {
-                message: $message,
-                ..
-            }
-            | ApiError::MissingIdentity { message: $message }
-            | ApiError::RegistrationFailed {
-                message: $message,
-                ..
-            }
-            | ApiError::AlreadyRegistered { message: $message }
-            | ApiError::InvalidEmail { message: $message }
-            | ApiError::UnknownIdentity { message: $message }
-            | ApiError::MailNotConfigured { message: $message }
-            | ApiError::StatusChangeNeedsCloudCodeKey { message: $message }
-            | ApiError::RoleChangeNeedsCloudCodeKey { message: $message }
-            | ApiError::PasswordCheckNeedsCloudCodeKey { message: $message }
-            | ApiError::RoleNotFound { message: $message }
-            | ApiError::BuiltInRole {
-                message: $message,
-                ..
-            }
-            | ApiError::InvalidWhere { message: $message }
-            | ApiError::UnknownProperty { message: $message }
-            | ApiError::InvalidOffset { message: $message }
-            | ApiError::InvalidPageSize { message: $message }
-            | ApiError::NoPermission { message: $message }
-            | ApiError::EntityNotFound { message: $message }
-            | ApiError::MalformedRequest { message: $message }
-            | ApiError::Other {
-                message: $message,
-                ..
-            }
-    };
+/// Which inputs [`ApiError::fields`] outlines for a table row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Placement {
+    /// None: the error is shown as a banner.
+    Banner,
+    /// The identity property (`email` unless the schema names another).
+    Identity,
+    /// The password.
+    Password,
+    /// Every required property the request left null or empty; else those the message names.
+    EmptiedRequired,
+    /// Every sent property the schema does not have; else those the message names.
+    UnknownSent,
+    /// The property the message quotes; else those it names.
+    NamedProperty,
+}
+
+/// What a table variant holds, read through the one match the table builds (`ApiError::row`).
+#[derive(Debug, Clone, Copy)]
+struct Row<'a> {
+    /// The Backendless code: the row's code, or the one kept in its `code` field.
+    code: i64,
+    /// The HTTP status the server answered.
+    status: u16,
+    /// The server's message, where the row keeps it.
+    message: Option<&'a str>,
+    /// The property the message quotes, where the row looks for one.
+    property: Option<&'a str>,
+    /// Which inputs the error concerns.
+    placement: Placement,
+}
+
+/// A field of a table row, filled from the fault and read back according to its type.
+trait FaultPart {
+    /// The field's value for a fault with `code` and `message`.
+    fn from_fault(code: i64, message: &str) -> Self;
+    /// `row` with this field in it.
+    fn show<'a>(&'a self, row: Row<'a>) -> Row<'a>;
+    /// The server's message, if this field is it.
+    fn message_mut(&mut self) -> Option<&mut String> {
+        None
+    }
+}
+
+/// `i64`: the code, for rows that stand for several.
+impl FaultPart for i64 {
+    fn from_fault(code: i64, _message: &str) -> Self {
+        code
+    }
+    fn show<'a>(&'a self, row: Row<'a>) -> Row<'a> {
+        Row { code: *self, ..row }
+    }
+}
+
+/// `String`: the server's message.
+impl FaultPart for String {
+    fn from_fault(_code: i64, message: &str) -> Self {
+        message.to_owned()
+    }
+    fn show<'a>(&'a self, row: Row<'a>) -> Row<'a> {
+        Row {
+            message: Some(self),
+            ..row
+        }
+    }
+    fn message_mut(&mut self) -> Option<&mut String> {
+        Some(self)
+    }
+}
+
+/// `Option<String>`: the first property the message quotes.
+impl FaultPart for Option<String> {
+    fn from_fault(_code: i64, message: &str) -> Self {
+        quoted_names(message).into_iter().next()
+    }
+    fn show<'a>(&'a self, row: Row<'a>) -> Row<'a> {
+        Row {
+            property: self.as_deref(),
+            ..row
+        }
+    }
 }
 
 impl ApiError {
-    /// Maps a Backendless error body to its variant: the only code → variant place.
+    /// Maps a Backendless error body to its variant: the only code → variant place. The variant keeps
+    /// `status`.
     pub fn from_fault(status: u16, fault: Fault) -> Self {
         let Fault { code, message, .. } = fault;
-        match code {
-            codes::BAD_APP_KEYS => Self::BadAppKeys { message },
-            codes::INVALID_CREDENTIALS => Self::InvalidCredentials,
-            codes::EMPTY_CREDENTIALS => Self::EmptyCredentials,
-            codes::ACCOUNT_LOCKED => Self::AccountLocked { message },
-            codes::ACCOUNT_DISABLED => Self::AccountDisabled { message },
-            codes::LOGIN_DISABLED => Self::LoginDisabled { message },
-            codes::SECOND_LOGIN_BLOCKED | codes::TOO_MANY_SESSIONS => {
-                Self::TooManySessions { code, message }
-            }
-            codes::NOT_LOGGED_IN => Self::NotLoggedIn,
-            codes::SESSION_TIMEOUT | codes::NOT_EXISTING_USER_TOKEN | codes::SESSION_TIMEOUT_2 => {
-                Self::SessionExpired { code, message }
-            }
-            codes::NOT_YOUR_RECORD => Self::NotYourRecord { message },
-            codes::USER_NOT_FOUND => Self::UserNotFound { message },
-            codes::DYNAMIC_PROPERTIES_DISABLED => Self::DynamicPropertiesDisabled { message },
-            codes::REQUIRED_PROPERTY_EMPTY => Self::RequiredPropertyEmpty { message },
-            codes::IDENTITY_TAKEN => Self::IdentityTaken { message },
-            codes::UPDATE_FAILED => {
-                let property = quoted_names(&message).into_iter().next();
-                Self::UpdateFailed { message, property }
-            }
-            codes::REGISTRATION_DISABLED => Self::RegistrationDisabled { message },
-            codes::REGISTRATION_UNKNOWN_PROPERTY => Self::RegistrationUnknownProperty { message },
-            codes::REGISTRATION_MISSING_PASSWORD => Self::MissingPassword { message },
-            codes::REGISTRATION_MISSING_PROPERTY => {
-                let property = quoted_names(&message).into_iter().next();
-                Self::MissingRequiredProperty { message, property }
-            }
-            codes::REGISTRATION_MISSING_IDENTITY => Self::MissingIdentity { message },
-            codes::REGISTRATION_FAILED => {
-                let property = quoted_names(&message).into_iter().next();
-                Self::RegistrationFailed { message, property }
-            }
-            codes::REGISTRATION_IDENTITY_TAKEN => Self::AlreadyRegistered { message },
-            codes::INVALID_EMAIL => Self::InvalidEmail { message },
-            codes::UNKNOWN_IDENTITY => Self::UnknownIdentity { message },
-            codes::MAIL_NOT_CONFIGURED => Self::MailNotConfigured { message },
-            codes::ONLY_FOR_BL_LOGIC => Self::StatusChangeNeedsCloudCodeKey { message },
-            codes::ROLE_CHANGE_NEEDS_SERVER_KEY => Self::RoleChangeNeedsCloudCodeKey { message },
-            codes::PASSWORD_CHECK_NEEDS_SERVER_KEY => {
-                Self::PasswordCheckNeedsCloudCodeKey { message }
-            }
-            codes::ROLE_NOT_FOUND => Self::RoleNotFound { message },
-            codes::BUILT_IN_ROLE_ASSIGN | codes::BUILT_IN_ROLE_UNASSIGN => {
-                Self::BuiltInRole { code, message }
-            }
-            codes::INVALID_WHERE => Self::InvalidWhere { message },
-            codes::UNKNOWN_PROPERTY_IN_QUERY => Self::UnknownProperty { message },
-            codes::INVALID_OFFSET => Self::InvalidOffset { message },
-            codes::INVALID_PAGE_SIZE => Self::InvalidPageSize { message },
-            codes::NO_PERMISSION_TO_FIND => Self::NoPermission { message },
-            codes::ENTITY_NOT_FOUND => Self::EntityNotFound { message },
-            codes::UNPARSABLE_REQUEST => Self::MalformedRequest { message },
-            _ if status == 404 => Self::NoApiAtAddress,
-            _ => Self::Other {
+        match Self::from_table(status, code, &message) {
+            Some(named) => named,
+            None if status == 404 => Self::NoApiAtAddress,
+            None => Self::Other {
                 code,
                 message,
                 status,
@@ -342,53 +396,24 @@ impl ApiError {
 
     /// The Backendless code of this error; `None` for transport and decoding failures.
     pub fn code(&self) -> Option<i64> {
-        Some(match self {
-            Self::BadAppKeys { .. } => codes::BAD_APP_KEYS,
-            Self::InvalidCredentials => codes::INVALID_CREDENTIALS,
-            Self::EmptyCredentials => codes::EMPTY_CREDENTIALS,
-            Self::AccountLocked { .. } => codes::ACCOUNT_LOCKED,
-            Self::AccountDisabled { .. } => codes::ACCOUNT_DISABLED,
-            Self::LoginDisabled { .. } => codes::LOGIN_DISABLED,
-            Self::TooManySessions { code, .. }
-            | Self::SessionExpired { code, .. }
-            | Self::BuiltInRole { code, .. }
-            | Self::Other { code, .. } => *code,
-            Self::NotLoggedIn => codes::NOT_LOGGED_IN,
-            Self::NotYourRecord { .. } => codes::NOT_YOUR_RECORD,
-            Self::UserNotFound { .. } => codes::USER_NOT_FOUND,
-            Self::DynamicPropertiesDisabled { .. } => codes::DYNAMIC_PROPERTIES_DISABLED,
-            Self::RequiredPropertyEmpty { .. } => codes::REQUIRED_PROPERTY_EMPTY,
-            Self::IdentityTaken { .. } => codes::IDENTITY_TAKEN,
-            Self::UpdateFailed { .. } => codes::UPDATE_FAILED,
-            Self::RegistrationDisabled { .. } => codes::REGISTRATION_DISABLED,
-            Self::RegistrationUnknownProperty { .. } => codes::REGISTRATION_UNKNOWN_PROPERTY,
-            Self::MissingPassword { .. } => codes::REGISTRATION_MISSING_PASSWORD,
-            Self::MissingRequiredProperty { .. } => codes::REGISTRATION_MISSING_PROPERTY,
-            Self::MissingIdentity { .. } => codes::REGISTRATION_MISSING_IDENTITY,
-            Self::RegistrationFailed { .. } => codes::REGISTRATION_FAILED,
-            Self::AlreadyRegistered { .. } => codes::REGISTRATION_IDENTITY_TAKEN,
-            Self::InvalidEmail { .. } => codes::INVALID_EMAIL,
-            Self::UnknownIdentity { .. } => codes::UNKNOWN_IDENTITY,
-            Self::MailNotConfigured { .. } => codes::MAIL_NOT_CONFIGURED,
-            Self::StatusChangeNeedsCloudCodeKey { .. } => codes::ONLY_FOR_BL_LOGIC,
-            Self::RoleChangeNeedsCloudCodeKey { .. } => codes::ROLE_CHANGE_NEEDS_SERVER_KEY,
-            Self::PasswordCheckNeedsCloudCodeKey { .. } => codes::PASSWORD_CHECK_NEEDS_SERVER_KEY,
-            Self::RoleNotFound { .. } => codes::ROLE_NOT_FOUND,
-            Self::InvalidWhere { .. } => codes::INVALID_WHERE,
-            Self::UnknownProperty { .. } => codes::UNKNOWN_PROPERTY_IN_QUERY,
-            Self::InvalidOffset { .. } => codes::INVALID_OFFSET,
-            Self::InvalidPageSize { .. } => codes::INVALID_PAGE_SIZE,
-            Self::NoPermission { .. } => codes::NO_PERMISSION_TO_FIND,
-            Self::EntityNotFound { .. } => codes::ENTITY_NOT_FOUND,
-            Self::MalformedRequest { .. } => codes::UNPARSABLE_REQUEST,
-            Self::Unreachable { .. }
-            | Self::Timeout
-            | Self::HttpStatus { .. }
-            | Self::NoApiAtAddress
-            | Self::Decode { .. }
-            | Self::Redirected { .. }
-            | Self::TooLarge { .. } => return None,
-        })
+        match self {
+            Self::Other { code, .. } => Some(*code),
+            Self::RecordNotReadable { .. } => Some(codes::NO_PERMISSION_TO_FIND),
+            _ => self.row().map(|row| row.code),
+        }
+    }
+
+    /// The HTTP status the server answered with; `None` where no answer (or no status) came.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            Self::Other { status, .. }
+            | Self::HttpStatus { status, .. }
+            | Self::Redirected { status, .. }
+            | Self::RecordNotReadable { status } => Some(*status),
+            // Made only from a 404 (see `from_fault` and the client).
+            Self::NoApiAtAddress => Some(404),
+            _ => self.row().map(|row| row.status),
+        }
     }
 
     /// What to do when the server allows the operation only with the app's CloudCode key (3054, 2011,
@@ -435,41 +460,30 @@ impl ApiError {
     /// The server's own message, for a banner or the log; `None` where the server said nothing.
     pub fn server_message(&self) -> Option<&str> {
         match self {
-            with_message!(message) => Some(message),
-            Self::InvalidCredentials
-            | Self::EmptyCredentials
-            | Self::NotLoggedIn
-            | Self::Unreachable { .. }
-            | Self::Timeout
-            | Self::HttpStatus { .. }
-            | Self::NoApiAtAddress
-            | Self::Decode { .. }
-            | Self::Redirected { .. }
-            | Self::TooLarge { .. } => None,
+            Self::Other { message, .. } => Some(message),
+            _ => self.row().and_then(|row| row.message),
         }
     }
 
     /// The fields this error concerns, sorted; empty means "show it as a banner".
     ///
-    /// 3018/3033/3040/3013: the identity property. 3045: every required property `sent` left null or empty.
-    /// 3031/3010: every sent property the schema does not have. 3024/3012: the property the message names.
-    /// 3011: `password`.
+    /// 3018/3033/3040/3013/3020: the identity property. 3045: every required property `sent` left null or
+    /// empty. 3031/3010: every sent property the schema does not have. 3024/3012/3021: the property the
+    /// message names. 3011: `password`.
     pub fn fields(&self, schema: &Schema, sent: &Changeset) -> Vec<String> {
-        let identity = || {
-            vec![
+        let Some(row) = self.row() else {
+            return Vec::new();
+        };
+        let message = row.message.unwrap_or_default();
+        let mut fields = match row.placement {
+            Placement::Banner => Vec::new(),
+            Placement::Identity => vec![
                 schema
                     .identity()
-                    .map_or_else(|| "email".to_owned(), |p| p.name.clone()),
-            ]
-        };
-        let mut fields = match self {
-            Self::IdentityTaken { .. }
-            | Self::AlreadyRegistered { .. }
-            | Self::InvalidEmail { .. }
-            | Self::MissingIdentity { .. }
-            | Self::UnknownIdentity { .. } => identity(),
-            Self::MissingPassword { .. } => vec![PASSWORD.to_owned()],
-            Self::RequiredPropertyEmpty { message } => {
+                    .map_or_else(|| "email".to_owned(), |p| p.name.to_string()),
+            ],
+            Placement::Password => vec![PASSWORD.to_owned()],
+            Placement::EmptiedRequired => {
                 let emptied: Vec<String> = sent
                     .keys()
                     .filter(|k| *k == PASSWORD || schema.get(k).is_some_and(|p| p.required))
@@ -482,8 +496,7 @@ impl ApiError {
                     emptied
                 }
             }
-            Self::DynamicPropertiesDisabled { message }
-            | Self::RegistrationUnknownProperty { message } => {
+            Placement::UnknownSent => {
                 let unknown: Vec<String> = sent
                     .keys()
                     .filter(|k| *k != PASSWORD && !is_system(k) && schema.get(k).is_none())
@@ -495,13 +508,10 @@ impl ApiError {
                     unknown
                 }
             }
-            Self::UpdateFailed { message, property }
-            | Self::RegistrationFailed { message, property }
-            | Self::MissingRequiredProperty { message, property } => match property {
-                Some(p) => vec![p.clone()],
+            Placement::NamedProperty => match row.property {
+                Some(p) => vec![p.to_owned()],
                 None => named_in(message, schema, sent),
             },
-            _ => Vec::new(),
         };
         fields.sort();
         fields.dedup();
@@ -532,8 +542,8 @@ impl ApiError {
 
     fn message_mut(&mut self) -> Option<&mut String> {
         match self {
-            with_message!(message) => Some(message),
-            _ => None,
+            Self::Other { message, .. } => Some(message),
+            _ => self.row_message_mut(),
         }
     }
 }
@@ -591,65 +601,81 @@ mod tests {
     use crate::model::{UserRecord, diff};
     use serde_json::json;
 
-    const MAPPED: &[i64] = &[
-        codes::ENTITY_NOT_FOUND,
-        codes::INVALID_OFFSET,
-        codes::INVALID_PAGE_SIZE,
-        codes::REGISTRATION_FAILED,
-        codes::UNKNOWN_PROPERTY_IN_QUERY,
-        codes::NO_PERMISSION_TO_FIND,
-        codes::INVALID_WHERE,
-        codes::BAD_APP_KEYS,
-        codes::LOGIN_DISABLED,
-        codes::SECOND_LOGIN_BLOCKED,
-        codes::INVALID_CREDENTIALS,
-        codes::EMPTY_CREDENTIALS,
-        codes::REGISTRATION_DISABLED,
-        codes::REGISTRATION_UNKNOWN_PROPERTY,
-        codes::REGISTRATION_MISSING_PASSWORD,
-        codes::REGISTRATION_MISSING_PROPERTY,
-        codes::REGISTRATION_MISSING_IDENTITY,
-        codes::IDENTITY_TAKEN,
-        codes::UPDATE_FAILED,
-        codes::NOT_LOGGED_IN,
-        codes::NOT_YOUR_RECORD,
-        codes::USER_NOT_FOUND,
-        codes::DYNAMIC_PROPERTIES_DISABLED,
-        codes::REGISTRATION_IDENTITY_TAKEN,
-        codes::ACCOUNT_LOCKED,
-        codes::INVALID_EMAIL,
-        codes::TOO_MANY_SESSIONS,
-        codes::REQUIRED_PROPERTY_EMPTY,
-        codes::SESSION_TIMEOUT,
-        codes::NOT_EXISTING_USER_TOKEN,
-        codes::ACCOUNT_DISABLED,
-        codes::SESSION_TIMEOUT_2,
-        codes::UNPARSABLE_REQUEST,
-        codes::UNKNOWN_IDENTITY,
-        codes::MAIL_NOT_CONFIGURED,
-        codes::ONLY_FOR_BL_LOGIC,
-        codes::ROLE_CHANGE_NEEDS_SERVER_KEY,
-        codes::PASSWORD_CHECK_NEEDS_SERVER_KEY,
-        codes::ROLE_NOT_FOUND,
-        codes::BUILT_IN_ROLE_ASSIGN,
-        codes::BUILT_IN_ROLE_UNASSIGN,
-    ];
+    /// HTTP statuses the table test answers with, in turn: the usual ones and some no row would expect.
+    const STATUSES: [u16; 8] = [400, 401, 403, 404, 409, 418, 500, 503];
 
+    // Issue 14: one table drives every code's variant, code, status, message and fields.
     #[test]
-    fn every_mapped_code_is_named_and_round_trips() {
-        for &code in MAPPED {
-            let error = ApiError::from_fault(400, Fault::new(code, "m"));
-            assert!(
-                !matches!(error, ApiError::Other { .. }),
-                "{code} is not mapped"
-            );
-            assert_eq!(error.code(), Some(code), "{error:?}");
-            let sentence = error.to_string();
-            assert!(
-                sentence.ends_with('.') || sentence.ends_with(": m"),
-                "{code}: {sentence}"
-            );
+    fn every_table_row_round_trips_its_code_and_keeps_the_status() {
+        let mut answered = 0;
+        for (row, (variant, row_codes)) in TABLE.iter().enumerate() {
+            assert!(!row_codes.is_empty(), "{variant} has no code");
+            for (i, &code) in row_codes.iter().enumerate() {
+                let status = STATUSES[(row + i) % STATUSES.len()];
+                let error = ApiError::from_fault(status, Fault::new(code, "m"));
+                let shown = format!("{error:?}");
+                assert!(
+                    shown.starts_with(&format!("{variant} {{")),
+                    "{code} became {shown}, not {variant}"
+                );
+                assert_eq!(error.code(), Some(code), "{shown}");
+                assert_eq!(error.http_status(), Some(status), "{shown}");
+                let sentence = error.to_string();
+                assert!(
+                    sentence.ends_with('.') || sentence.ends_with(": m"),
+                    "{code}: {sentence}"
+                );
+                // The server's message, where the row keeps one, is the one sent and is scrubbed.
+                if let Some(message) = error.server_message() {
+                    assert_eq!(message, "m", "{shown}");
+                    let scrubbed = error.clone().redacted("m");
+                    assert_eq!(scrubbed.server_message(), Some("…redacted"), "{shown}");
+                    assert_eq!(scrubbed.http_status(), Some(status), "{shown}");
+                }
+                answered += 1;
+            }
         }
+        // The groups `codes.rs` keeps are all named.
+        let named = |code: i64| TABLE.iter().any(|(_, row_codes)| row_codes.contains(&code));
+        assert!(codes::SESSION_ENDING.into_iter().all(named));
+        assert!(codes::NEEDS_CLOUDCODE_KEY.into_iter().all(named));
+        assert!(answered > TABLE.len(), "rows with several codes are walked");
+    }
+
+    // Issue 14: a named variant kept no status, so an unusual one was lost.
+    #[test]
+    fn a_named_variant_keeps_an_unusual_status() {
+        let expired = ApiError::from_fault(400, Fault::new(3064, "Not existing user token"));
+        assert_eq!(
+            expired,
+            ApiError::SessionExpired {
+                status: 400,
+                code: 3064,
+                message: "Not existing user token".into()
+            }
+        );
+        assert_eq!(expired.http_status(), Some(400));
+        assert!(expired.is_session_ending());
+
+        let wrong = ApiError::from_fault(403, Fault::new(3003, "Invalid login or password"));
+        assert_eq!(wrong, ApiError::InvalidCredentials { status: 403 });
+        assert_eq!(wrong.http_status(), Some(403));
+        assert_eq!(wrong.server_message(), None);
+
+        // Errors without an answer have no status; the others keep theirs.
+        assert_eq!(ApiError::Timeout.http_status(), None);
+        assert_eq!(ApiError::Decode { detail: "x".into() }.http_status(), None);
+        let page = ApiError::HttpStatus {
+            status: 502,
+            snippet: "<html>".into(),
+        };
+        assert_eq!(page.http_status(), Some(502));
+        let unknown = ApiError::from_fault(404, Fault::new(4242, "No operation"));
+        assert_eq!(unknown.http_status(), Some(404));
+        assert_eq!(
+            ApiError::from_fault(418, Fault::new(4242, "teapot")).http_status(),
+            Some(418)
+        );
     }
 
     #[test]
@@ -764,6 +790,7 @@ mod tests {
         assert_eq!(
             typed,
             ApiError::UpdateFailed {
+                status: 400,
                 message: typed.server_message().unwrap().into(),
                 property: Some("age".into())
             }

@@ -11,6 +11,6 @@ pub mod endpoint;
 pub mod error;
 pub mod wire;
 
-pub use client::{Client, FindQuery, LoginReply, Password, UserToken};
-pub use endpoint::{Endpoint, EndpointError};
+pub use client::{Client, FindQuery, LoginReply, Password, UserToken, UserTokenError};
+pub use endpoint::{BaseUrl, Endpoint, EndpointError};
 pub use error::ApiError;

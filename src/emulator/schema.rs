@@ -23,6 +23,7 @@ use serde_json::{Map, Value};
 
 use super::geometry;
 use crate::backendless::wire::PropertyDescriptor;
+use crate::model::ids::is_backendless_name;
 
 /// The only table the emulator serves.
 pub const USERS_TABLE: &str = "Users";
@@ -441,15 +442,11 @@ pub fn is_rowid_alias(name: &str) -> bool {
     ROWID_ALIASES.iter().any(|a| a.eq_ignore_ascii_case(name))
 }
 
-/// Whether `name` may become a column: a letter or `_`, then letters, digits, `_`; at most 64 characters; not a
-/// row-id alias. This is also what makes it safe to quote into DDL.
+/// Whether `name` may become a column: the Backendless column-name rule the client's `PropertyName` also
+/// parses with ([`is_backendless_name`]: a letter or `_`, then letters, digits, `_`; at most 64 characters;
+/// not `___`-prefixed), and not a row-id alias. This is also what makes it safe to quote into DDL.
 pub fn is_valid_column_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && name.len() <= 64
-        && !name.starts_with("___")
-        && !is_rowid_alias(name)
+    is_backendless_name(name) && !is_rowid_alias(name)
 }
 
 /// How deeply arrays / objects nest in `value` (a scalar is 0, `[1]` is 1), without recursion.

@@ -295,7 +295,10 @@ mod tests {
         let original = UserRecord::from_json(serde_json::from_str(text).unwrap()).unwrap();
         let schema = demo_schema().with_property(crate::model::schema::Property {
             access: Access::ReadWrite,
-            ..crate::model::schema::Property::dynamic("rel", PropertyType::Relation { list: false })
+            ..crate::model::schema::Property::dynamic(
+                "rel".parse().unwrap(),
+                PropertyType::Relation { list: false },
+            )
         });
         let mut edited = original.clone();
         edited.set("name", json!("b"));
@@ -315,7 +318,7 @@ mod tests {
             .properties()
             .iter()
             .filter(|p| p.is_editable())
-            .map(|p| p.name.clone())
+            .map(|p| p.name.to_string())
             .chain(["dynamicOne".to_owned()])
             .collect();
         proptest::sample::select(names).prop_flat_map(move |name| {

@@ -3,47 +3,66 @@
 //! Pure: no I/O. The raw JSON map is kept as received (minus `user-token`), so values the program does not
 //! understand, big integers, float texts and key order all survive untouched.
 
+use super::ids::{IdError, ObjectId};
 use super::schema::{PropertyType, Schema};
 use super::value::{EditError, Value, parse_edit};
 
 /// The session key some responses carry inside the record; it never belongs to the record itself.
 const USER_TOKEN_KEY: &str = "user-token";
 
+/// The key of the record's id, parsed once into [`UserRecord::object_id`].
+const OBJECT_ID_KEY: &str = "objectId";
+
 /// Why a JSON object is not a user record.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RecordError {
-    /// Sent when the object has no non-empty string `objectId`.
+    /// Sent when the object has no string `objectId`.
     #[error("the record has no objectId")]
     MissingObjectId,
+    /// Sent when the `objectId` is a string that is not a usable id (empty, too long, control characters).
+    #[error("the record's objectId is not usable: {0}")]
+    InvalidObjectId(IdError),
 }
 
 /// A `Users` record: the raw JSON object as received, minus `user-token`.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserRecord {
     /// The properties in the order the server sent them.
     map: serde_json::Map<String, serde_json::Value>,
+    /// `map["objectId"]`, parsed when the record was built; it never changes afterwards.
+    object_id: ObjectId,
 }
 
 impl UserRecord {
-    /// Wraps a record received from the server; drops `user-token`; fails without an `objectId`.
+    /// Wraps a record received from the server; drops `user-token`; fails without a usable `objectId`
+    /// (see [`ObjectId::parse`]).
     pub fn from_json(
         mut map: serde_json::Map<String, serde_json::Value>,
     ) -> Result<Self, RecordError> {
-        match map.get("objectId") {
-            Some(serde_json::Value::String(id)) if !id.is_empty() => {}
+        let object_id = match map.get(OBJECT_ID_KEY) {
+            Some(serde_json::Value::String(id)) => {
+                ObjectId::parse(id.as_str()).map_err(RecordError::InvalidObjectId)?
+            }
             _ => return Err(RecordError::MissingObjectId),
-        }
+        };
         // `shift_remove` keeps the order of the other keys.
         map.shift_remove(USER_TOKEN_KEY);
-        Ok(Self { map })
+        Ok(Self { map, object_id })
     }
 
-    /// The record's `objectId`.
-    pub fn object_id(&self) -> &str {
-        self.map
-            .get("objectId")
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or_default()
+    /// A record holding only `object_id`: the base of a change that reads no old values (a password change).
+    pub fn only_id(object_id: ObjectId) -> Self {
+        let mut map = serde_json::Map::new();
+        map.insert(
+            OBJECT_ID_KEY.to_owned(),
+            serde_json::Value::String(object_id.to_string()),
+        );
+        Self { map, object_id }
+    }
+
+    /// The record's `objectId`, parsed when the record was built.
+    pub fn object_id(&self) -> &ObjectId {
+        &self.object_id
     }
 
     /// The raw value of `name`, if the record has that key.
@@ -51,9 +70,10 @@ impl UserRecord {
         self.map.get(name)
     }
 
-    /// Sets `name` to `v`, keeping its position (a new key goes last). `user-token` is never stored.
+    /// Sets `name` to `v`, keeping its position (a new key goes last). `user-token` is never stored, and
+    /// `objectId` never changes: it is the record's identity, parsed when the record was built.
     pub fn set(&mut self, name: &str, v: serde_json::Value) {
-        if name == USER_TOKEN_KEY {
+        if name == USER_TOKEN_KEY || name == OBJECT_ID_KEY {
             return;
         }
         match self.map.get_mut(name) {
@@ -135,8 +155,8 @@ mod tests {
     fn record_without_object_id_is_refused() {
         for text in [
             r#"{"email":"a@b"}"#,
-            r#"{"objectId":""}"#,
             r#"{"objectId":7}"#,
+            r#"{"objectId":null}"#,
         ] {
             let map = serde_json::from_str(text).unwrap();
             assert_eq!(
@@ -145,6 +165,33 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn record_with_an_unusable_object_id_is_refused() {
+        for text in [
+            r#"{"objectId":""}"#,
+            r#"{"objectId":"A\nB"}"#,
+            r#"{"objectId":".."}"#,
+        ] {
+            let map = serde_json::from_str(text).unwrap();
+            assert!(
+                matches!(
+                    UserRecord::from_json(map),
+                    Err(RecordError::InvalidObjectId(_))
+                ),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_object_id_is_parsed_once_and_never_changes() {
+        let mut r = record(r#"{"objectId":"A/1?x#y","name":"a"}"#);
+        assert_eq!(r.object_id(), "A/1?x#y");
+        r.set("objectId", serde_json::json!("B2"));
+        assert_eq!(r.object_id(), "A/1?x#y");
+        assert_eq!(r.get("objectId"), Some(&serde_json::json!("A/1?x#y")));
     }
 
     #[test]

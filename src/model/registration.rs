@@ -30,7 +30,7 @@ pub fn fields(schema: &Schema) -> Vec<(String, PropertyType)> {
                     && !is_system(&property.name)
                     && property.is_editable()
             })
-            .map(|property| (property.name.clone(), property.ty.clone())),
+            .map(|property| (property.name.to_string(), property.ty.clone())),
     );
     fields
 }

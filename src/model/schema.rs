@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+use super::ids::PropertyName;
 use crate::backendless::wire::PropertyDescriptor;
 
 /// Properties the server owns: shown read-only, never sent in an update.
@@ -160,11 +161,14 @@ pub enum Access {
     WriteOnly,
 }
 
+/// The most characters of a refused property name that reach the log.
+const LOGGED_NAME_CHARS: usize = 80;
+
 /// One described property of the `Users` table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Property {
-    /// Column name.
-    pub name: String,
+    /// Column name, parsed ([`PropertyName`]).
+    pub name: PropertyName,
     /// Column type.
     pub ty: PropertyType,
     /// Must not be null or empty (3045 on update otherwise).
@@ -181,9 +185,9 @@ pub struct Property {
 
 impl Property {
     /// A property the user adds on the client (dynamic schema): not required, not identity, read-write.
-    pub fn dynamic(name: impl Into<String>, ty: PropertyType) -> Self {
+    pub fn dynamic(name: PropertyName, ty: PropertyType) -> Self {
         Self {
-            name: name.into(),
+            name,
             ty,
             required: false,
             identity: false,
@@ -198,7 +202,19 @@ impl Property {
         self.access == Access::ReadWrite && self.ty.is_editable()
     }
 
-    fn from_descriptor(d: PropertyDescriptor) -> Self {
+    /// The property a descriptor describes; `None`, with a warning in the log, when its name breaks the
+    /// Backendless column-name rule (no such column can be read or written by name).
+    fn from_descriptor(d: PropertyDescriptor) -> Option<Self> {
+        let name = match PropertyName::parse(d.name.as_str()) {
+            Ok(name) => name,
+            Err(error) => {
+                let shown: String = d.name.chars().take(LOGGED_NAME_CHARS).collect();
+                tracing::warn!(
+                    "the server described a property {shown:?} that is left out: {error}"
+                );
+                return None;
+            }
+        };
         let ty = PropertyType::from_backendless(&d.data_type);
         let access = if d.name == PASSWORD {
             Access::WriteOnly
@@ -209,15 +225,15 @@ impl Property {
         } else {
             Access::ReadWrite
         };
-        Self {
+        Some(Self {
             identity: d.identity.unwrap_or(false),
             required: d.required,
             ty,
             access,
             default_value: d.default_value,
             related_table: d.related_table,
-            name: d.name,
-        }
+            name,
+        })
     }
 }
 
@@ -249,25 +265,30 @@ impl Hasher for Fnv1a {
 pub struct Schema {
     /// Sorted: identity first, then by name (case-insensitive).
     properties: Vec<Property>,
-    /// Name → index into `properties`, so lookups stay O(1) for wide tables.
-    index: HashMap<String, usize, BuildHasherDefault<Fnv1a>>,
+    /// Name → index into `properties`, so lookups stay O(1) for wide tables (looked up by `&str`).
+    index: HashMap<PropertyName, usize, BuildHasherDefault<Fnv1a>>,
 }
 
 impl Schema {
     /// Builds the schema from `users/userclassprops`. A `password` property is added (write-only) when the
-    /// server does not list one, because every Users table has it.
+    /// server does not list one, because every Users table has it. A descriptor whose name breaks the
+    /// Backendless column-name rule is left out (and logged); the other properties still load.
     pub fn from_descriptors(d: Vec<PropertyDescriptor>) -> Self {
         let mut properties: Vec<Property> = Vec::with_capacity(d.len() + 1);
         for descriptor in d {
-            let property = Property::from_descriptor(descriptor);
+            let Some(property) = Property::from_descriptor(descriptor) else {
+                continue;
+            };
             // A duplicate name keeps the last descriptor, like a map would.
             properties.retain(|p| p.name != property.name);
             properties.push(property);
         }
-        if !properties.iter().any(|p| p.name == PASSWORD) {
+        if !properties.iter().any(|p| p.name == PASSWORD)
+            && let Ok(password) = PropertyName::parse(PASSWORD)
+        {
             properties.push(Property {
                 access: Access::WriteOnly,
-                ..Property::dynamic(PASSWORD, PropertyType::String)
+                ..Property::dynamic(password, PropertyType::String)
             });
         }
         Self::from_properties(properties)
@@ -434,7 +455,8 @@ mod tests {
     #[test]
     fn with_property_adds_and_keeps_order() {
         let schema = Schema::from_descriptors(vec![descriptor("email", "STRING", true, true)]);
-        let schema = schema.with_property(Property::dynamic("color", PropertyType::String));
+        let color = PropertyName::parse("color").unwrap();
+        let schema = schema.with_property(Property::dynamic(color, PropertyType::String));
         let names: Vec<&str> = schema
             .properties()
             .iter()
@@ -442,6 +464,21 @@ mod tests {
             .collect();
         assert_eq!(names, ["email", "color", "password"]);
         assert!(schema.get("color").is_some_and(Property::is_editable));
+    }
+
+    #[test]
+    fn a_descriptor_with_an_invalid_name_is_left_out_and_the_rest_load() {
+        let schema = Schema::from_descriptors(vec![
+            descriptor("email", "STRING", true, true),
+            descriptor("bad name", "STRING", false, false),
+            descriptor("", "INT", false, false),
+            descriptor("___class", "STRING", false, false),
+            descriptor(&"x".repeat(65), "STRING", false, false),
+            descriptor("age", "INT", false, false),
+        ]);
+        let names: Vec<&str> = schema.properties().iter().map(|p| &*p.name).collect();
+        assert_eq!(names, ["email", "age", "password"]);
+        assert!(schema.get("bad name").is_none());
     }
 
     #[test]

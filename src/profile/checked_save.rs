@@ -9,6 +9,7 @@
 
 use crate::backendless::client::{Client, UserToken};
 use crate::backendless::error::ApiError;
+use crate::model::ObjectId;
 use crate::model::diff::Changeset;
 use crate::model::record::UserRecord;
 
@@ -25,7 +26,7 @@ pub enum SaveOutcome {
 pub async fn save_checked(
     client: &Client,
     token: Option<&UserToken>,
-    object_id: &str,
+    object_id: &ObjectId,
     base_updated: Option<i64>,
     changes: &Changeset,
 ) -> Result<SaveOutcome, ApiError> {
@@ -39,14 +40,14 @@ pub async fn save_checked(
 pub async fn save_checked_keeping_base(
     client: &Client,
     token: Option<&UserToken>,
-    object_id: &str,
+    object_id: &ObjectId,
     base_updated: Option<i64>,
     changes: &Changeset,
 ) -> Result<(SaveOutcome, UserRecord), ApiError> {
     let current = client
         .get_user(token, object_id)
         .await
-        .map_err(own_record_gone)?;
+        .map_err(|error| one_record_read(own_record_gone(error)))?;
     if current.updated_ms() != base_updated {
         return Ok((SaveOutcome::Conflict(current.clone()), current));
     }
@@ -61,9 +62,24 @@ pub async fn save_checked_keeping_base(
 /// entity id) is dropped.
 pub(crate) fn own_record_gone(error: ApiError) -> ApiError {
     match error {
-        ApiError::EntityNotFound { .. } => ApiError::UserNotFound {
+        ApiError::EntityNotFound { status, .. } => ApiError::UserNotFound {
+            status,
             message: String::new(),
         },
+        other => other,
+    }
+}
+
+/// The re-read of ONE record refused with 1013 ("no permission to find objects in table 'Users'"): the
+/// logged-in user may no longer read this record (their Admin role was taken away, say), which
+/// [`ApiError::RecordNotReadable`] says plainly; 1013's own sentence speaks of reading records in general.
+/// Every other error is kept.
+pub fn one_record_read(error: ApiError) -> ApiError {
+    match error {
+        ApiError::NoPermission { status, message } => {
+            tracing::warn!("the record could not be read again: 1013 {message}");
+            ApiError::RecordNotReadable { status }
+        }
         other => other,
     }
 }
@@ -75,10 +91,45 @@ mod tests {
     #[test]
     fn a_missing_own_record_is_a_deleted_account() {
         let gone = own_record_gone(ApiError::EntityNotFound {
+            status: 404,
             message: "Entity with ID X not found".into(),
         });
         assert_eq!(gone.code(), Some(crate::backendless::codes::USER_NOT_FOUND));
         assert!(!gone.is_retryable());
         assert_eq!(own_record_gone(ApiError::Timeout), ApiError::Timeout);
+    }
+
+    #[test]
+    fn a_refused_read_of_one_record_says_this_users_record_may_no_longer_be_read() {
+        let refused = ApiError::from_fault(
+            400,
+            crate::backendless::wire::Fault {
+                code: crate::backendless::codes::NO_PERMISSION_TO_FIND,
+                message: "User has no permissions to find objects in table 'Users'".into(),
+                error_data: serde_json::json!({}),
+            },
+        );
+        assert!(
+            matches!(refused, ApiError::NoPermission { .. }),
+            "{refused:?}"
+        );
+        let one = one_record_read(refused.clone());
+        let text = one.to_string();
+        assert!(text.contains("no longer read this user's record"), "{text}");
+        assert!(text.contains("Admin role"), "{text}");
+        assert!(!text.contains("these records"), "{text}");
+        assert_eq!(one.server_message(), None, "the table's name is not shown");
+        assert_eq!(
+            one.code(),
+            Some(crate::backendless::codes::NO_PERMISSION_TO_FIND)
+        );
+        assert_eq!(one.http_status(), Some(400));
+        assert!(!one.is_retryable() && !one.is_session_ending());
+        // A list read keeps 1013's own sentence.
+        assert_eq!(
+            refused.to_string(),
+            "You do not have permission to read these records."
+        );
+        assert_eq!(one_record_read(ApiError::Timeout), ApiError::Timeout);
     }
 }

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::ids::ObjectId;
 use crate::profile::session::PendingEdit;
 
 /// The folder of the data dir that holds the drafts.
@@ -25,8 +26,9 @@ pub struct Draft {
     pub connection_key: String,
     /// The identity the user logged in with.
     pub identity: String,
-    /// The objectId of the edited record.
-    pub object_id: String,
+    /// The objectId of the edited record (parsed as the file is read: a draft with an unusable one is not
+    /// loaded).
+    pub object_id: ObjectId,
     /// `updated` of the record the edits were made against (epoch ms; `None` for a never-updated record).
     pub base_updated: Option<i64>,
     /// When the draft was written (epoch ms), shown in the restore banner.
@@ -40,7 +42,7 @@ impl Draft {
     pub fn new(
         connection_key: &str,
         identity: &str,
-        object_id: &str,
+        object_id: &ObjectId,
         base_updated: Option<i64>,
         edits: Vec<PendingEdit>,
     ) -> Self {
@@ -48,7 +50,7 @@ impl Draft {
             version: VERSION,
             connection_key: connection_key.to_owned(),
             identity: identity.to_owned(),
-            object_id: object_id.to_owned(),
+            object_id: object_id.clone(),
             base_updated,
             saved_at_ms: chrono::Utc::now().timestamp_millis(),
             edits: edits
@@ -62,7 +64,7 @@ impl Draft {
 /// The owner key of the draft of another user's record `object_id` edited by `identity` (an admin), for
 /// [`draft_path`], [`load`] and [`delete`] in place of an identity: it holds a line break, which no
 /// identity does, so the admin's draft of a record never meets their own profile's draft.
-pub fn record_owner(identity: &str, object_id: &str) -> String {
+pub fn record_owner(identity: &str, object_id: &ObjectId) -> String {
     format!("{}\nrecord {object_id}", identity.trim())
 }
 
@@ -96,7 +98,18 @@ pub fn save(data_dir: &Path, draft: &Draft) -> io::Result<PathBuf> {
 pub fn load(data_dir: &Path, connection_key: &str, identity: &str) -> Option<Draft> {
     let path = draft_path(data_dir, connection_key, identity);
     let bytes = fs::read(&path).ok()?;
-    let draft: Draft = match serde_json::from_slice(&bytes) {
+    from_bytes(&bytes, &path, connection_key, identity)
+}
+
+/// The draft in `bytes` (the content of `path`), if it is of this format and belongs to `identity` on
+/// `connection_key`; see [`load`].
+pub fn from_bytes(
+    bytes: &[u8],
+    path: &Path,
+    connection_key: &str,
+    identity: &str,
+) -> Option<Draft> {
+    let draft: Draft = match serde_json::from_slice(bytes) {
         Ok(draft) => draft,
         Err(error) => {
             tracing::warn!(
@@ -125,6 +138,10 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn id(text: &str) -> ObjectId {
+        text.parse().unwrap()
+    }
+
     fn edits() -> Vec<PendingEdit> {
         vec![
             PendingEdit {
@@ -147,7 +164,13 @@ mod tests {
     #[test]
     fn a_saved_draft_loads_back_without_any_password() {
         let dir = tempfile::tempdir().unwrap();
-        let draft = Draft::new("local-demo", "alice@example.com", "A1", Some(5), edits());
+        let draft = Draft::new(
+            "local-demo",
+            "alice@example.com",
+            &id("A1"),
+            Some(5),
+            edits(),
+        );
         let path = save(dir.path(), &draft).unwrap();
         let text = fs::read_to_string(&path).unwrap();
         assert!(!text.contains("secret-pass-9"), "{text}");
@@ -168,7 +191,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         save(
             dir.path(),
-            &Draft::new("local-demo", "alice@example.com", "A1", None, edits()),
+            &Draft::new("local-demo", "alice@example.com", &id("A1"), None, edits()),
         )
         .unwrap();
         assert!(load(dir.path(), "local-demo", "bob@example.com").is_none());
@@ -180,15 +203,15 @@ mod tests {
     fn an_admins_draft_of_a_record_is_kept_apart_from_their_own_and_from_other_records() {
         let dir = tempfile::tempdir().unwrap();
         let admin = "admin@example.com";
-        let of_bob = record_owner(admin, "B1");
+        let of_bob = record_owner(admin, &id("B1"));
         save(
             dir.path(),
-            &Draft::new("local-demo", admin, "A9", None, edits()),
+            &Draft::new("local-demo", admin, &id("A9"), None, edits()),
         )
         .unwrap();
         save(
             dir.path(),
-            &Draft::new("local-demo", &of_bob, "B1", None, edits()),
+            &Draft::new("local-demo", &of_bob, &id("B1"), None, edits()),
         )
         .unwrap();
         assert_ne!(
@@ -203,14 +226,14 @@ mod tests {
             load(dir.path(), "local-demo", &of_bob).unwrap().object_id,
             "B1"
         );
-        let of_carol = record_owner(admin, "C1");
+        let of_carol = record_owner(admin, &id("C1"));
         assert!(load(dir.path(), "local-demo", &of_carol).is_none());
     }
 
     #[test]
     fn a_second_save_replaces_the_first_and_delete_removes_it() {
         let dir = tempfile::tempdir().unwrap();
-        let mut draft = Draft::new("local-demo", "alice@example.com", "A1", None, edits());
+        let mut draft = Draft::new("local-demo", "alice@example.com", &id("A1"), None, edits());
         save(dir.path(), &draft).unwrap();
         draft.edits[0].text = "31".into();
         save(dir.path(), &draft).unwrap();

@@ -7,6 +7,7 @@ use std::fmt;
 
 use crate::backendless::error::ApiError;
 use crate::model::diff::{Changeset, diff};
+use crate::model::ids::{IdError, PropertyName};
 use crate::model::record::UserRecord;
 use crate::model::schema::{PASSWORD, Property, PropertyType, SYSTEM_PROPERTIES, Schema};
 use crate::model::value::{
@@ -281,7 +282,9 @@ pub struct EditSession {
     save: SaveState,
     /// The last changes that failed with a retryable or session-ending error: what Retry re-sends.
     retry: Option<Changeset>,
-    /// Set when a save failed because the session ended; cleared by the next save.
+    /// Set when the server refused a save because the user-token no longer works (a report of the last
+    /// save's placement, [`ErrorPlacement::SessionEnded`]: whether the session has ended, and what happens
+    /// next, is `AppState`'s decision). Cleared by the next save, or when the app says the session is back.
     session_ended: bool,
     /// States to go back to (newest last); cleared when the baseline changes (a save, a merge).
     undo: Vec<Buffers>,
@@ -992,10 +995,13 @@ impl EditSession {
             if !sent_as_is(&sent, &added.name, &added.kind, &added.text, added.is_null) {
                 kept.push((added.name.clone(), added.text.clone(), added.is_null));
             }
-            if self.schema.get(&added.name).is_none() {
+            // The name passed `check_new_name` (a stricter rule than PropertyName's), so it parses.
+            if self.schema.get(&added.name).is_none()
+                && let Ok(name) = crate::model::PropertyName::parse(added.name)
+            {
                 self.schema = self
                     .schema
-                    .with_property(Property::dynamic(added.name, added.kind));
+                    .with_property(Property::dynamic(name, added.kind));
             }
         }
         kept.extend(self.dirty_buffers(|name, field| {
@@ -1082,9 +1088,18 @@ impl EditSession {
         self.retry.as_ref()
     }
 
-    /// Whether the last save failed because the session ended (the app shows its re-login prompt).
+    /// Whether the last save was refused because the user-token no longer works (the placement
+    /// [`ErrorPlacement::SessionEnded`] reported). A report only: `AppState` decides that the session ended.
     pub fn session_ended(&self) -> bool {
         self.session_ended
+    }
+
+    /// The app says the session is back (the same user logged in again): the banner about its end goes.
+    /// The refused changes stay pending (and what Retry would send), for the next save.
+    pub fn session_resumed(&mut self) {
+        if std::mem::take(&mut self.session_ended) {
+            self.banner = None;
+        }
     }
 }
 
@@ -1096,7 +1111,12 @@ fn editable_buffers(schema: &Schema, record: &UserRecord) -> BTreeMap<String, Fi
         .properties()
         .iter()
         .filter(|property| is_editable_property(property))
-        .map(|property| (property.name.clone(), FieldEdit::fresh(property, record)))
+        .map(|property| {
+            (
+                property.name.to_string(),
+                FieldEdit::fresh(property, record),
+            )
+        })
         .collect()
 }
 
@@ -1161,28 +1181,27 @@ fn buffer_value(kind: &PropertyType, text: &str, is_null: bool) -> Result<Value,
     parse_edit(kind, text).map_err(FieldProblem::Parse)
 }
 
-/// Checks the shape of a column name: a letter first, then letters, digits or `_`, at most 64 characters.
+/// Checks the shape of a new column's name, in the words of the person who typed it: the Backendless
+/// column-name rule ([`PropertyName::parse`], the one source of truth for it), plus one rule of the editor's
+/// own on top: a letter first (names starting with `_` are left to the server's own columns).
 pub fn check_column_name(name: &str) -> Result<(), FieldProblem> {
-    let mut chars = name.chars();
-    let Some(first) = chars.next() else {
-        return Err(FieldProblem::InvalidName("Enter a name.".to_owned()));
-    };
-    if !first.is_ascii_alphabetic() {
-        return Err(FieldProblem::InvalidName(
-            "A name must start with a letter.".to_owned(),
-        ));
+    let invalid = |message: String| Err(FieldProblem::InvalidName(message));
+    if name.is_empty() {
+        return invalid("Enter a name.".to_owned());
     }
-    if !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err(FieldProblem::InvalidName(
-            "Use only letters, digits and _.".to_owned(),
-        ));
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return invalid("A name must start with a letter.".to_owned());
     }
-    if name.len() > 64 {
-        return Err(FieldProblem::InvalidName(
-            "At most 64 characters.".to_owned(),
-        ));
+    match PropertyName::parse(name) {
+        Ok(_) => Ok(()),
+        Err(IdError::TooLong { max_chars, .. }) => {
+            invalid(format!("At most {max_chars} characters."))
+        }
+        Err(IdError::Empty { .. }) => invalid("Enter a name.".to_owned()),
+        Err(IdError::InvalidPropertyName | IdError::UnsafeObjectId) => {
+            invalid("Use only letters, digits and _.".to_owned())
+        }
     }
-    Ok(())
 }
 
 /// The message shown at a field: the readable sentence, then the server's words.
@@ -1250,6 +1269,36 @@ mod tests {
 
     fn keys(changes: &Changeset) -> Vec<&str> {
         changes.keys().collect()
+    }
+
+    // Issue 14: the editor's column-name check is the Backendless rule (`PropertyName`) plus "a letter
+    // first", not a copy of it: what it accepts is exactly what both accept.
+    #[test]
+    fn a_new_column_name_is_a_property_name_that_starts_with_a_letter() {
+        let long = format!(
+            "a{}",
+            "b".repeat(crate::model::ids::MAX_PROPERTY_NAME_CHARS)
+        );
+        let names = [
+            "a", "level", "Level_2", "a_", "_a", "___class", "1abc", "a b", "a-b", "é", "aé", "",
+            &long,
+        ];
+        for name in names {
+            let letter_first = name.starts_with(|c: char| c.is_ascii_alphabetic());
+            assert_eq!(
+                check_column_name(name).is_ok(),
+                PropertyName::parse(name).is_ok() && letter_first,
+                "{name:?}"
+            );
+        }
+        let message = |name: &str| match check_column_name(name) {
+            Err(FieldProblem::InvalidName(message)) => message,
+            other => panic!("{name:?}: {other:?}"),
+        };
+        assert_eq!(message(""), "Enter a name.");
+        assert_eq!(message("_a"), "A name must start with a letter.");
+        assert_eq!(message("a-b"), "Use only letters, digits and _.");
+        assert_eq!(message(&long), "At most 64 characters.");
     }
 
     #[test]
@@ -1619,6 +1668,29 @@ mod tests {
             assert_eq!(session.retry_changes(), Some(&sent));
             assert_eq!(session.field("name").unwrap().text, "Z");
         }
+    }
+
+    /// The session's end is reported, not decided here: once the app says the session is back, the banner
+    /// about its end goes, and the refused edit stays pending (and is what Retry sends). Other banners stay.
+    #[test]
+    fn the_session_ended_banner_goes_when_the_app_says_the_session_is_back() {
+        let mut session = session();
+        session.set_text("name", "Z");
+        let sent = session.changeset().unwrap();
+        session.begin_save(sent.clone());
+        let expired = ApiError::from_fault(401, Fault::new(3064, "Not existing user token"));
+        session.apply_save_error(&expired, &sent);
+        assert!(session.banner().is_some());
+        session.session_resumed();
+        assert!(session.banner().is_none());
+        assert!(!session.session_ended());
+        assert_eq!(session.retry_changes(), Some(&sent));
+        assert_eq!(session.field("name").unwrap().text, "Z");
+
+        session.begin_save(sent.clone());
+        session.apply_save_error(&ApiError::Timeout, &sent);
+        session.session_resumed();
+        assert!(session.banner().is_some(), "not about the session: kept");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! - [`login`]: the login form and the demo accounts.
 //! - [`account`]: sign up, forgot password and change password (the user's own account).
 //! - [`connection`]: the connection picker on the login screen.
+//! - [`dialogs`]: the unsaved-changes question and the re-login prompt (what `AppState` asks).
 //! - [`editor`]: the property grid of the logged-in user (edit, review, save, inline errors).
 //! - [`history`]: the History window (the change journal, Export, Revert this change).
 //! - [`users`]: the admin's Users browser (paged table, search, inspector, export).
@@ -13,6 +14,7 @@
 pub mod about;
 pub mod account;
 pub mod connection;
+pub mod dialogs;
 pub mod editor;
 pub mod fonts;
 pub mod history;

@@ -12,6 +12,7 @@ use super::export::{ExportFormat, csv_line, csv_record, formula_safe, json_recor
 use super::manage::{AdminAnswer, AdminFailure, AdminRequest, BulkExport, RoleChange};
 use super::query::{MAX_ROLE_FILTER_USERS, PAGE_SIZE};
 use crate::backendless::client::{Client, FindQuery, UserToken};
+use crate::model::ObjectId;
 use crate::model::record::UserRecord;
 
 /// Runs `request` with `client` (the connection's API key) or, for what Backendless allows only from
@@ -150,7 +151,7 @@ async fn role_members(
     client: &Client,
     token: Option<&UserToken>,
     role: &str,
-) -> Result<Vec<String>, AdminFailure> {
+) -> Result<Vec<ObjectId>, AdminFailure> {
     let mut ids = Vec::new();
     for page in 0u64.. {
         let query = FindQuery {
@@ -163,7 +164,7 @@ async fn role_members(
         let rows = client.users_with_role(token, role, &query).await?;
         let count = rows.len();
         ids.extend(rows.into_iter().filter_map(|row| match row {
-            Ok(record) => Some(record.object_id().to_owned()),
+            Ok(record) => Some(record.object_id().clone()),
             Err(unreadable) => unreadable.object_id,
         }));
         if ids.len() > MAX_ROLE_FILTER_USERS {
@@ -183,7 +184,7 @@ async fn role_members(
 async fn delete(
     client: &Client,
     token: Option<&UserToken>,
-    object_id: &str,
+    object_id: &ObjectId,
     data_dir: &Path,
 ) -> Result<std::path::PathBuf, AdminFailure> {
     let record = client.get_user(token, object_id).await?;

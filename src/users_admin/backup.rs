@@ -5,6 +5,7 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::model::ids::ObjectId;
 use crate::model::record::UserRecord;
 
 /// The folder, inside the app's data dir, that holds the copies of deleted users.
@@ -12,7 +13,7 @@ pub const DELETED_USERS_DIR: &str = "deleted-users";
 
 /// Where the copy of the user `object_id` deleted at `at_ms` (epoch milliseconds) goes. Characters of the
 /// id that do not belong in a file name become `_`.
-pub fn backup_path(data_dir: &Path, object_id: &str, at_ms: i64) -> PathBuf {
+pub fn backup_path(data_dir: &Path, object_id: &ObjectId, at_ms: i64) -> PathBuf {
     let safe: String = object_id
         .chars()
         .map(|c| {

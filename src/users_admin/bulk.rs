@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use super::manage::{AdminOp, RoleChange, refusal_text};
 use crate::backendless::error::ApiError;
+use crate::model::ids::ObjectId;
 
 /// Failures listed one by one in the summary; the rest are counted.
 pub const MAX_LISTED_FAILURES: usize = 20;
@@ -15,7 +16,7 @@ pub const MAX_LISTED_FAILURES: usize = 20;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BulkTarget {
     /// The user's objectId.
-    pub object_id: String,
+    pub object_id: ObjectId,
     /// The user's identity (for `users/assignRole` and the summary).
     pub identity: String,
 }
@@ -116,8 +117,9 @@ pub struct BulkOutcome {
     pub operation: BulkOperation,
     /// The users it succeeded for.
     pub succeeded: Vec<BulkTarget>,
-    /// The users it failed for, and why in plain words.
-    pub failed: Vec<(BulkTarget, String)>,
+    /// Who it failed for (the user's identity, or "row N" for a row that was never loaded) and why, in
+    /// plain words.
+    pub failed: Vec<(String, String)>,
     /// Users not attempted because Cancel was pressed.
     pub not_attempted: usize,
     /// Set for an export: where the file is (`None` when it could not be written; the reason is in
@@ -170,8 +172,8 @@ impl BulkOutcome {
         }
         if !self.failed.is_empty() {
             text.push_str(&format!(" {} failed:", self.failed.len()));
-            for (target, reason) in self.failed.iter().take(MAX_LISTED_FAILURES) {
-                text.push_str(&format!("\n• {}: {reason}", target.identity));
+            for (who, reason) in self.failed.iter().take(MAX_LISTED_FAILURES) {
+                text.push_str(&format!("\n• {who}: {reason}"));
             }
             let more = self.failed.len().saturating_sub(MAX_LISTED_FAILURES);
             if more > 0 {
@@ -206,7 +208,7 @@ where
             Ok(()) => outcome.succeeded.push(target),
             Err(error) => {
                 let reason = refusal_text(&op, &error);
-                outcome.failed.push((target, reason));
+                outcome.failed.push((target.identity, reason));
             }
         }
         control.done.fetch_add(1, Ordering::Relaxed);
@@ -220,7 +222,7 @@ mod tests {
 
     fn target(i: usize) -> BulkTarget {
         BulkTarget {
-            object_id: format!("ID{i}"),
+            object_id: format!("ID{i}").parse().unwrap(),
             identity: format!("user{i}@example.com"),
         }
     }

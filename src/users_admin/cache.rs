@@ -1,7 +1,7 @@
 //! The page cache of the Users browser: a bounded LRU of pages of [`PAGE_SIZE`] records, keyed by page
 //! index within one query generation; which pages to request for the visible rows (plus one ahead); which
-//! are on their way, and why a row or page could not be loaded. Pure: no I/O. Answers for an older
-//! generation (an earlier filter or sort) are ignored.
+//! are on their way, and why a row or page could not be loaded. Pure: no I/O. Which answers are current
+//! is not decided here: the view hands over only the answers it still awaits (`requests::Tickets`).
 
 use std::collections::{HashMap, HashSet};
 
@@ -41,7 +41,7 @@ pub enum RowState<'a> {
 /// A bounded cache of pages for one query at a time.
 #[derive(Debug)]
 pub struct PageCache {
-    /// Bumped by [`PageCache::reset`]; pages and totals of other generations are dropped.
+    /// Bumped by [`PageCache::reset`] (a new query or a refresh), so that a new query can be noticed.
     generation: u64,
     /// At most this many pages are kept.
     capacity: usize,
@@ -78,7 +78,7 @@ impl PageCache {
         }
     }
 
-    /// The current query generation; requests carry it and their answers must repeat it.
+    /// The current query generation: how many times the cache was reset (a new query or a refresh).
     pub fn generation(&self) -> u64 {
         self.generation
     }
@@ -107,13 +107,9 @@ impl PageCache {
         self.total
     }
 
-    /// Stores the count of `generation`; ignored (false) for another generation.
-    pub fn set_total(&mut self, generation: u64, total: u64) -> bool {
-        if generation != self.generation {
-            return false;
-        }
+    /// Stores the count of the current query.
+    pub fn set_total(&mut self, total: u64) {
         self.total = Some(total);
-        true
     }
 
     /// What row `index` can show now.
@@ -173,12 +169,8 @@ impl PageCache {
         wanted
     }
 
-    /// Stores page `page` of `generation`; ignored (false) for another generation. Evicts the least recently
-    /// used pages beyond the capacity.
-    pub fn insert(&mut self, generation: u64, page: usize, rows: Vec<FindRow>) -> bool {
-        if generation != self.generation {
-            return false;
-        }
+    /// Stores page `page` of the current query. Evicts the least recently used pages beyond the capacity.
+    pub fn insert(&mut self, page: usize, rows: Vec<FindRow>) {
         self.pending.remove(&page);
         self.failed.remove(&page);
         self.tick += 1;
@@ -202,16 +194,13 @@ impl PageCache {
                 None => break,
             }
         }
-        true
     }
 
-    /// Page `page` of `generation` could not be loaded (`reason` says why, in the rows); it shows as failed
-    /// until [`PageCache::retry`].
-    pub fn fail(&mut self, generation: u64, page: usize, reason: impl Into<String>) {
-        if generation == self.generation {
-            self.pending.remove(&page);
-            self.failed.insert(page, reason.into());
-        }
+    /// Page `page` of the current query could not be loaded (`reason` says why, in the rows); it shows as
+    /// failed until [`PageCache::retry`].
+    pub fn fail(&mut self, page: usize, reason: impl Into<String>) {
+        self.pending.remove(&page);
+        self.failed.insert(page, reason.into());
     }
 
     /// Failed pages may be requested again.
@@ -258,9 +247,9 @@ mod tests {
     fn refresh_asks_for_every_page_again_and_keeps_the_count_until_the_new_one() {
         let mut cache = PageCache::new(8);
         let old = cache.generation();
-        assert!(cache.set_total(old, 250));
+        cache.set_total(250);
         assert_eq!(cache.request_pages(0, 30), [0, 1]);
-        assert!(cache.insert(old, 0, rows(0, 100)));
+        cache.insert(0, rows(0, 100));
         let new = cache.refresh();
         assert_ne!(new, old);
         assert_eq!(cache.total(), Some(250), "the table keeps its length");
@@ -269,12 +258,8 @@ mod tests {
             RowState::Loading,
             "the rows are asked for again"
         );
-        assert!(
-            !cache.insert(old, 1, rows(1, 100)),
-            "answers to the old request are stale"
-        );
         assert_eq!(cache.request_pages(0, 30), [0, 1]);
-        assert!(cache.set_total(new, 251));
+        cache.set_total(251);
         assert_eq!(cache.total(), Some(251));
     }
 
@@ -292,20 +277,19 @@ mod tests {
     #[test]
     fn read_ahead_stops_at_the_last_page() {
         let mut cache = PageCache::new(8);
-        let generation = cache.reset();
-        assert!(cache.set_total(generation, 250));
+        cache.reset();
+        cache.set_total(250);
         assert_eq!(cache.request_pages(200, 249), [2]);
-        let generation = cache.reset();
-        cache.set_total(generation, 0);
+        cache.reset();
+        cache.set_total(0);
         assert!(cache.request_pages(0, 20).is_empty());
     }
 
     #[test]
     fn loaded_rows_are_found_by_index() {
         let mut cache = PageCache::new(8);
-        let generation = cache.generation();
         cache.request_pages(100, 120);
-        assert!(cache.insert(generation, 1, rows(1, 100)));
+        cache.insert(1, rows(1, 100));
         match cache.row(142) {
             RowState::Loaded(record) => assert_eq!(record.object_id(), "P1R42"),
             other => panic!("{other:?}"),
@@ -314,28 +298,25 @@ mod tests {
     }
 
     #[test]
-    fn answers_of_an_older_generation_are_ignored() {
+    fn a_reset_forgets_the_pages_and_the_requests_on_their_way() {
         let mut cache = PageCache::new(8);
-        let old = cache.generation();
+        cache.set_total(300);
         cache.request_pages(0, 10);
-        let new = cache.reset();
-        assert!(!cache.insert(old, 0, rows(0, 100)));
-        assert!(!cache.set_total(old, 5));
+        cache.insert(0, rows(0, 100));
+        cache.reset();
         assert_eq!(cache.total(), None);
         assert_eq!(cache.row(0), RowState::Loading);
         // The reset forgot the pending request, so the new query asks again.
         assert_eq!(cache.request_pages(0, 10), [0, 1]);
-        assert!(cache.insert(new, 0, rows(0, 100)));
     }
 
     #[test]
     fn the_cache_stays_bounded_and_evicts_the_least_recently_used() {
         let mut cache = PageCache::new(4);
-        let generation = cache.generation();
         for page in 0..1000 {
             let first = page * 100;
             for wanted in cache.request_pages(first, first + 30) {
-                cache.insert(generation, wanted, rows(wanted, 100));
+                cache.insert(wanted, rows(wanted, 100));
             }
             assert!(cache.cached_pages() <= 4, "page {page}");
         }
@@ -348,12 +329,11 @@ mod tests {
     #[test]
     fn pages_in_view_are_not_evicted_by_their_read_ahead() {
         let mut cache = PageCache::new(2);
-        let generation = cache.generation();
         for page in cache.request_pages(0, 10) {
-            cache.insert(generation, page, rows(page, 100));
+            cache.insert(page, rows(page, 100));
         }
         for page in cache.request_pages(0, 10) {
-            cache.insert(generation, page, rows(page, 100));
+            cache.insert(page, rows(page, 100));
         }
         assert!(matches!(cache.row(3), RowState::Loaded(_)));
         assert!(matches!(cache.row(103), RowState::Loaded(_)));
@@ -362,22 +342,20 @@ mod tests {
     #[test]
     fn at_most_a_few_requests_are_in_flight() {
         let mut cache = PageCache::new(16);
-        let generation = cache.generation();
         assert_eq!(cache.request_pages(0, 10), [0, 1]);
         assert_eq!(cache.request_pages(5000, 5010), [50, 51]);
         // Two more visible pages must wait for an answer.
         assert!(cache.request_pages(9000, 9010).is_empty());
         assert_eq!(cache.row(9005), RowState::Loading);
-        cache.insert(generation, 0, rows(0, 100));
+        cache.insert(0, rows(0, 100));
         assert_eq!(cache.request_pages(9000, 9010), [90]);
     }
 
     #[test]
     fn failed_pages_wait_for_a_retry() {
         let mut cache = PageCache::new(4);
-        let generation = cache.generation();
         assert_eq!(cache.request_pages(0, 10), [0, 1]);
-        cache.fail(generation, 0, "The server did not answer in time.");
+        cache.fail(0, "The server did not answer in time.");
         assert_eq!(cache.row(3), RowState::Failed);
         assert_eq!(
             cache.row_error(3),
@@ -392,14 +370,13 @@ mod tests {
     #[test]
     fn an_unreadable_row_is_that_rows_state_and_its_neighbours_load() {
         let mut cache = PageCache::new(4);
-        let generation = cache.generation();
         cache.request_pages(0, 10);
         let mut page = rows(0, 3);
         page[1] = Err(UnreadableRow {
-            object_id: Some("BAD".into()),
+            object_id: Some("BAD".parse().unwrap()),
             detail: "recursion limit exceeded".into(),
         });
-        assert!(cache.insert(generation, 0, page));
+        cache.insert(0, page);
         assert!(matches!(cache.row(0), RowState::Loaded(_)));
         match cache.row(1) {
             RowState::Unreadable(row) => assert_eq!(row.object_id.as_deref(), Some("BAD")),

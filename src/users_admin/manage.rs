@@ -4,6 +4,7 @@
 
 use crate::backendless::codes;
 use crate::backendless::error::ApiError;
+use crate::model::ids::ObjectId;
 use crate::model::record::UserRecord;
 
 /// `userStatus` of an account that may log in.
@@ -122,19 +123,19 @@ pub enum AdminRequest {
     /// Enable or disable one user (CloudCode key).
     SetStatus {
         /// The user.
-        object_id: String,
+        object_id: ObjectId,
         /// `true`: ENABLED; `false`: DISABLED.
         enabled: bool,
     },
     /// `users/userroles/{objectId}`.
     ReadRoles {
         /// The user.
-        object_id: String,
+        object_id: ObjectId,
     },
     /// Assign or unassign `role` (CloudCode key).
     ChangeRole {
         /// The user (the answer names it).
-        object_id: String,
+        object_id: ObjectId,
         /// The user's identity: what `users/assignRole` names the user by.
         identity: String,
         /// The role.
@@ -151,7 +152,7 @@ pub enum AdminRequest {
     /// Re-read the user, write it to a JSON file in the data dir, then `DELETE data/Users/{objectId}`.
     Delete {
         /// The user.
-        object_id: String,
+        object_id: ObjectId,
     },
     /// `users/register`.
     Create {
@@ -208,7 +209,7 @@ pub enum AdminAnswer {
     /// The status change ended; with the updated record when the server sent it.
     StatusSet {
         /// The user.
-        object_id: String,
+        object_id: ObjectId,
         /// As asked.
         enabled: bool,
         /// The updated record (if sent) or why not.
@@ -217,14 +218,14 @@ pub enum AdminAnswer {
     /// The user's roles.
     Roles {
         /// The user.
-        object_id: String,
+        object_id: ObjectId,
         /// The role names or why not.
         result: Result<Vec<String>, AdminFailure>,
     },
     /// The role change ended.
     RoleChanged {
         /// The user.
-        object_id: String,
+        object_id: ObjectId,
         /// The role.
         role: String,
         /// Assign or unassign.
@@ -237,12 +238,12 @@ pub enum AdminAnswer {
         /// The role.
         role: String,
         /// Their objectIds or why not.
-        result: Result<Vec<String>, AdminFailure>,
+        result: Result<Vec<ObjectId>, AdminFailure>,
     },
     /// The delete ended: where the copy was written, or why nothing was deleted.
     Deleted {
         /// The user.
-        object_id: String,
+        object_id: ObjectId,
         /// The copy's path or why not.
         result: Result<std::path::PathBuf, AdminFailure>,
     },
@@ -310,7 +311,7 @@ impl AdminAnswer {
                 let reason = failure_text(&operation.admin_op(), &failure);
                 outcome.failed = targets
                     .iter()
-                    .map(|t| (t.clone(), reason.clone()))
+                    .map(|t| (t.identity.clone(), reason.clone()))
                     .collect();
                 Self::Bulk(outcome)
             }

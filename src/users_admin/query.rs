@@ -2,6 +2,7 @@
 //! become a Backendless `where` clause and `sortBy` list. Pure: no I/O.
 
 use crate::backendless::client::FindQuery;
+use crate::model::ids::ObjectId;
 
 /// Rows per page, the Backendless maximum.
 pub const PAGE_SIZE: u32 = 100;
@@ -16,7 +17,7 @@ pub struct RoleFilter {
     /// The role.
     pub role: String,
     /// The objectIds of its users (from `users/role/{role}`), at most [`MAX_ROLE_FILTER_USERS`].
-    pub members: Vec<String>,
+    pub members: Vec<ObjectId>,
 }
 
 /// One sort: a column and its direction.
@@ -117,7 +118,7 @@ impl UsersQuery {
 }
 
 /// `objectId IN ('a', 'b')` for the users of a role; a role without users matches nobody.
-pub fn role_where(members: &[String]) -> String {
+pub fn role_where(members: &[ObjectId]) -> String {
     if members.is_empty() {
         return "objectId IN ('')".to_owned();
     }
@@ -275,7 +276,7 @@ mod tests {
         };
         q.role = Some(RoleFilter {
             role: "Editors".into(),
-            members: vec!["A1".into(), "B'2".into()],
+            members: vec!["A1".parse().unwrap(), "B'2".parse().unwrap()],
         });
         assert_eq!(
             q.where_clause().unwrap(),

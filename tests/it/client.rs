@@ -6,7 +6,7 @@ use std::time::Duration;
 use profile_editor::backendless::{ApiError, Client, Endpoint, FindQuery, Password, UserToken};
 use profile_editor::cli::{DEMO_API_KEY, DEMO_APP_ID};
 use profile_editor::emulator::EmulatorConfig;
-use profile_editor::model::{Changeset, Schema, UserRecord, diff};
+use profile_editor::model::{Changeset, ObjectId, Schema, UserRecord, diff};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
@@ -90,22 +90,22 @@ async fn login_errors_map_to_named_variants() {
     let client = client(&emu);
     assert_eq!(
         client.login(BOB.0, &password("nope")).await,
-        Err(ApiError::InvalidCredentials)
+        Err(ApiError::InvalidCredentials { status: 401 })
     );
     assert_eq!(
         client.login("nobody@example.com", &password("x")).await,
-        Err(ApiError::InvalidCredentials)
+        Err(ApiError::InvalidCredentials { status: 401 })
     );
     assert_eq!(
         client.login("", &password("")).await,
-        Err(ApiError::EmptyCredentials)
+        Err(ApiError::EmptyCredentials { status: 400 })
     );
 
     // Two consecutive failures lock the account: then even the right password is refused.
     for _ in 0..2 {
         assert_eq!(
             client.login(ALICE.0, &password("wrong")).await,
-            Err(ApiError::InvalidCredentials)
+            Err(ApiError::InvalidCredentials { status: 401 })
         );
     }
     let locked = client.login(ALICE.0, &password(ALICE.1)).await.unwrap_err();
@@ -204,13 +204,13 @@ async fn get_user_reads_own_record_and_maps_read_errors() {
         .unwrap();
     assert_eq!(fetched.get("email"), alice.get("email"));
 
-    let bob_id = emu.emulator.admin().object_id_of(BOB.0).unwrap();
+    let bob_id = ObjectId::parse(emu.emulator.admin().object_id_of(BOB.0).unwrap()).unwrap();
     let error = client.get_user(Some(&token), &bob_id).await.unwrap_err();
     assert!(matches!(error, ApiError::NoPermission { .. }), "{error:?}");
 
     let (_, admin_token) = login(&client, ADMIN).await;
     let error = client
-        .get_user(Some(&admin_token), "NO-SUCH-ID")
+        .get_user(Some(&admin_token), &ObjectId::parse("NO-SUCH-ID").unwrap())
         .await
         .unwrap_err();
     assert!(
@@ -316,11 +316,11 @@ async fn update_errors_map_to_variants_and_fields() {
     // 3028: no token.
     let sent = changes(&alice, &schema, json!({"phoneNumber": "1"}));
     let error = client.update_user(None, &id, &sent).await.unwrap_err();
-    assert_eq!(error, ApiError::NotLoggedIn);
+    assert_eq!(error, ApiError::NotLoggedIn { status: 401 });
     assert!(error.is_session_ending());
 
     // 3029: someone else's record.
-    let bob_id = emu.emulator.admin().object_id_of(BOB.0).unwrap();
+    let bob_id = ObjectId::parse(emu.emulator.admin().object_id_of(BOB.0).unwrap()).unwrap();
     let error = client
         .update_user(Some(&token), &bob_id, &sent)
         .await
@@ -805,4 +805,163 @@ async fn timed_out_session_is_session_ending() {
         .unwrap_err();
     assert!(error.is_session_ending(), "{error:?}");
     assert!(!client.is_valid_user_token(&token).await.unwrap());
+}
+
+/// Issue 14 (parse, don't validate): an objectId is one path segment whatever it holds. Ids with `/`, `?`,
+/// `#`, `%` or `..` reach the server percent-encoded in that one segment (as the recording proxy saw them) and
+/// are answered as ids nobody has; nothing else on the server is reached.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_object_id_with_url_characters_stays_one_path_segment() {
+    let emu = spawn_emulator().await;
+    let endpoint = Endpoint::parse(&emu.origin(), Some(DEMO_APP_ID), Some(DEMO_API_KEY)).unwrap();
+    let client = Client::new(endpoint);
+    let (_, admin_token) = login(&client, ADMIN).await;
+    let cases = [
+        ("../../users/login", "..%2F..%2Fusers%2Flogin"),
+        ("x?where=1#frag", "x%3Fwhere=1%23frag"),
+        ("100%", "100%25"),
+        ("%2e%2e", "%252e%252e"),
+    ];
+    for (text, encoded) in cases {
+        let object_id = ObjectId::parse(text).unwrap();
+        let error = client
+            .get_user(Some(&admin_token), &object_id)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, ApiError::EntityNotFound { .. }),
+            "{text:?}: {error:?}"
+        );
+        let sent = emu.proxy.requests().last().unwrap().path.clone();
+        assert_eq!(
+            sent,
+            format!("/{DEMO_APP_ID}/{DEMO_API_KEY}/data/Users/{encoded}"),
+            "{text:?}"
+        );
+    }
+    // A value URL parsing would drop or resolve is refused before anything is sent.
+    let before = emu.proxy.requests().len();
+    for identity in ["..", ".", "a\nb"] {
+        assert_eq!(
+            client.restore_password(identity).await,
+            Err(ApiError::UnsendablePathSegment),
+            "{identity:?}"
+        );
+    }
+    assert_eq!(emu.proxy.requests().len(), before);
+}
+
+/// Issue 14: a login reply's user-token and objectId are parsed where they enter; one that could not be
+/// sent back (a header cannot carry it, or it is no id) fails the login as an unreadable answer, and the
+/// error never quotes the token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_reply_with_an_unusable_token_or_object_id_is_decode() {
+    for body in [
+        r#"{"objectId":"A","user-token":"SECRET TOKEN"}"#,
+        r#"{"objectId":"A","user-token":"SECRET\r\nX-Evil: 1"}"#,
+        r#"{"objectId":"A","user-token":""}"#,
+        r#"{"objectId":"","user-token":"T"}"#,
+        r#"{"objectId":"..","user-token":"T"}"#,
+    ] {
+        let origin = fake_server(Some(http_response("200 OK", "application/json", body))).await;
+        let error = fake_client(&origin)
+            .login("a@b", &password("p"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, ApiError::Decode { .. }),
+            "{body}: {error:?}"
+        );
+        assert!(
+            !format!("{error:?} {error}").contains("SECRET"),
+            "{error:?}"
+        );
+    }
+}
+
+/// Issue 14: the remembered-session file is where a token enters the app on start. A token a header cannot
+/// carry is forgotten with the file, the login form is shown with the remembered identity, and nothing is
+/// sent to the server. A file whose objectId is none is not loaded at all (the id is parsed as it is read).
+#[test]
+fn a_remembered_session_with_an_unusable_token_is_forgotten_and_never_sent() {
+    use profile_editor::app::messages::{RequestId, WorkerCommand, WorkerEvent, event_channel};
+    use profile_editor::app::settings::{Connection, RememberedSession};
+    use profile_editor::app::worker::{WorkerDirs, WorkerHandle};
+
+    let rig = crate::ui_support::Rig::new();
+    let dir = tempfile::tempdir().unwrap();
+    let settings_dir = dir.path().join("config");
+    let (events_tx, events) = event_channel(egui::Context::default());
+    let worker = WorkerHandle::spawn(
+        WorkerDirs {
+            settings_dir: settings_dir.clone(),
+            data_dir: dir.path().join("data"),
+        },
+        events_tx,
+    )
+    .unwrap();
+    let connection = Connection::Remote {
+        server: rig.emulator.origin(),
+        app_id: Some(DEMO_APP_ID.to_owned()),
+        api_key: Some(DEMO_API_KEY.to_owned()),
+    };
+    for object_id in ["", "A\nB", ".."] {
+        let file = serde_json::json!({
+            "connection_key": connection.key(),
+            "object_id": object_id,
+            "identity": ALICE.0,
+            "user_token": "T",
+        });
+        std::fs::create_dir_all(&settings_dir).unwrap();
+        std::fs::write(
+            profile_editor::app::settings::session_path(&settings_dir),
+            file.to_string(),
+        )
+        .unwrap();
+        assert!(
+            RememberedSession::load(&settings_dir).is_none(),
+            "{object_id:?} is loaded"
+        );
+        // It still holds a token and can never be resumed: it goes.
+        assert!(
+            !profile_editor::app::settings::session_path(&settings_dir).exists(),
+            "the unusable session file with {object_id:?} is kept"
+        );
+    }
+    let cases = [
+        ("SECRET TOKEN", "A1"),
+        ("SECRET\r\nX-Evil: 1", "A1"),
+        ("", "A1"),
+        ("..", "A1"),
+    ];
+    for (n, (user_token, object_id)) in (0u64..).zip(cases) {
+        let remembered = RememberedSession {
+            connection_key: connection.key(),
+            object_id: object_id.parse().unwrap(),
+            identity: ALICE.0.to_owned(),
+            user_token: user_token.to_owned(),
+        };
+        remembered.save(&settings_dir).unwrap();
+        worker.send(WorkerCommand::Resume {
+            id: RequestId(n),
+            connection: connection.clone(),
+            remembered,
+        });
+        match events
+            .recv_timeout(crate::ui_support::ANSWER_TIMEOUT)
+            .expect("the worker answers")
+        {
+            WorkerEvent::ResumeFailed {
+                identity,
+                failure: None,
+                ..
+            } => assert_eq!(identity, ALICE.0, "{user_token:?}"),
+            other => panic!("{user_token:?} / {object_id:?}: {other:?}"),
+        }
+        assert!(
+            RememberedSession::load(&settings_dir).is_none(),
+            "{user_token:?} / {object_id:?} stays remembered"
+        );
+    }
+    assert_eq!(rig.emulator.proxy.requests().len(), 0, "a request was sent");
 }

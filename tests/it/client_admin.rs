@@ -224,7 +224,7 @@ async fn roles_are_read_assigned_unassigned_and_found_by() {
         .unwrap();
     let ids: Vec<String> = editors
         .into_iter()
-        .map(|row| row.unwrap().object_id().to_owned())
+        .map(|row| row.unwrap().object_id().to_string())
         .collect();
     assert_eq!(ids, [bob.object_id().to_owned()]);
 

@@ -335,7 +335,10 @@ fn scripted_session_child() {
     harness.get_by_label(ABOUT_BUTTON).click();
     harness.run();
     harness.get_by_label("Copy diagnostics").click();
-    harness.step();
+    // The log's tail is read by the disk worker (issue 14): copied once it is there.
+    step_until(&mut harness, "the diagnostics copied", |h| {
+        copied_text(h).is_some()
+    });
     let copied = copied_text(&harness).expect("the diagnostics are copied");
     assert!(copied.contains("Last "), "{copied}");
     for secret in [ALICE.1, token.as_str(), DEMO_API_KEY] {

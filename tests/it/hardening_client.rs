@@ -9,7 +9,7 @@ use std::time::Duration;
 use egui_kittest::kittest::Queryable as _;
 use profile_editor::app::messages::{RequestId, WorkerCommand, WorkerEvent, event_channel};
 use profile_editor::app::settings::{Connection, RememberedSession};
-use profile_editor::app::users::{self, UsersAnswer, UsersRequest};
+use profile_editor::app::users::{self, Ticket, UsersAnswer, UsersOutcome, UsersRequest};
 use profile_editor::app::worker::{WorkerDirs, WorkerHandle};
 use profile_editor::backendless::client::{
     Client, FindQuery, MAX_RESPONSE_BYTES, Password, UserToken,
@@ -128,7 +128,10 @@ async fn a_redirect_is_an_error_and_nothing_reaches_its_target() {
         "{text}"
     );
     let token = UserToken::new("SECRET-USER-TOKEN".into());
-    let error = client.get_user(Some(&token), "OID").await.unwrap_err();
+    let error = client
+        .get_user(Some(&token), &"OID".parse().unwrap())
+        .await
+        .unwrap_err();
     assert!(matches!(error, ApiError::Redirected { status: 307, .. }));
     for text in [format!("{error}"), format!("{error:?}")] {
         assert!(
@@ -262,11 +265,17 @@ fn an_unreadable_row_is_that_rows_error_and_the_rest_of_the_page_loads() {
     let client = client(&origin, Duration::from_secs(10));
     let token = UserToken::new("T".into());
     let request = UsersRequest::Page {
-        generation: 1,
+        ticket: Ticket::new(1),
         page: 0,
         query: FindQuery::default(),
     };
-    let answer = runtime.block_on(users::run(request, Some(&client), &token));
+    let data_dir = tempfile::tempdir().unwrap();
+    let context = users::UsersContext {
+        user_token: &token,
+        cloudcode_key: None,
+        data_dir: data_dir.path(),
+    };
+    let answer = runtime.block_on(users::run(request, Some(&client), context));
     let UsersAnswer::Page {
         result: Ok(rows), ..
     } = answer
@@ -276,7 +285,7 @@ fn an_unreadable_row_is_that_rows_error_and_the_rest_of_the_page_loads() {
     assert_eq!(rows.len(), 4);
     let ids: Vec<Option<&str>> = rows
         .iter()
-        .map(|row| row.as_ref().ok().map(|r| r.object_id()))
+        .map(|row| row.as_ref().ok().map(|r| r.object_id().as_str()))
         .collect();
     assert_eq!(ids, [Some("A"), Some("B"), None, Some("D")]);
     let unreadable = rows[2].clone().unwrap_err();
@@ -290,20 +299,31 @@ fn an_unreadable_row_is_that_rows_error_and_the_rest_of_the_page_loads() {
         "{error:?}"
     );
 
-    // The view shows the row's own error in that row, and no banner.
-    let mut view = UsersView::new(Schema::default(), &["objectId".into()]);
-    let generation = view.cache().generation();
-    view.count_loaded(generation, 4);
-    view.page_rows_loaded(generation, 0, rows);
+    // The view shows the row's own error in that row, and no banner. Its page request goes through the
+    // worker's `users::run` to the same server, and every answer back through `UsersView::answer`; the
+    // count (which that server cannot give) is answered here.
+    let view = UsersView::new(Schema::default(), &["objectId".into()]);
     let mut harness = egui_kittest::Harness::builder()
         .with_size([900.0, 600.0])
         .build_ui_state(
             |ui, view: &mut UsersView| {
-                view.ui(ui);
+                let answer = match view.ui(ui) {
+                    Some(UsersOutcome::Send(UsersRequest::Count { ticket, .. })) => {
+                        UsersAnswer::Count {
+                            ticket,
+                            result: Ok(4),
+                        }
+                    }
+                    Some(UsersOutcome::Send(request)) => {
+                        runtime.block_on(users::run(request, Some(&client), context))
+                    }
+                    _ => return,
+                };
+                view.answer(answer);
             },
             view,
         );
-    harness.run_steps(3);
+    harness.run_steps(6);
     for object_id in ["A", "B", "D"] {
         harness.get_by_label(object_id);
     }
@@ -515,8 +535,9 @@ fn a_stale_session_end_does_not_forget_the_session_remembered_since() {
     worker.send(WorkerCommand::Users {
         id: RequestId(4),
         session: old,
+        cloudcode_key: None,
         request: UsersRequest::Count {
-            generation: 1,
+            ticket: Ticket::new(1),
             where_clause: None,
         },
     });

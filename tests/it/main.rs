@@ -18,13 +18,16 @@ mod hardening_client; // the client against hostile servers and stale answers (i
 mod hardening_server; // issue 9: long queries, slow clients, value and schema limits, error shapes.
 mod login_requests; // issue 14: after a login the schema and the roles are asked for at once.
 mod real_shapes; // issue 11 items 8-10: recorded real-server answers read through the client.
+mod ui_a11y; // issue 14 item (a): every screen and dialog of the real app names every control.
 mod ui_account; // issue 12: sign up, forgot password, change password through the whole app.
 mod ui_admin_edit; // issue 12: an admin edits another user's record in the typed grid (diff-only save, conflict, draft).
 mod ui_any_app; // issue 11 items 8-9: an every-type schema with a username identity, through the app.
 mod ui_app; // the whole app: connections, login, remember me, logout (egui_kittest).
+mod ui_drafts; // issue 14: the draft is read off the UI thread when the editor opens.
 mod ui_editor; // the property grid: edit, review, save, inline errors (egui_kittest).
 mod ui_history; // issue 12: the change journal, the History window, Revert this change, no secrets kept.
 mod ui_layout; // issue 10: login and editor fit every window; dialogs, failed-save banner, toolbar, grid order
+mod ui_record_read; // issue 12/14: a refused re-read of ONE record says this user's record may no longer be read.
 mod ui_safety; // conflicts, drafts, re-login, undo, import/export
 mod ui_support; // kittest plumbing shared by the ui_* tests
 mod ui_users; // the admin Users browser

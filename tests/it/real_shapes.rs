@@ -204,7 +204,10 @@ async fn a_session_ended_elsewhere_is_a_session_end_and_never_shows_the_token() 
     let origin = recorded_server().await;
     let client = client(&origin);
     let token = UserToken::new("F00DCAFE-0000-4000-8000-0000DEADBEEF".to_owned());
-    let error = client.get_user(Some(&token), "SOMEONE").await.unwrap_err();
+    let error = client
+        .get_user(Some(&token), &"SOMEONE".parse().unwrap())
+        .await
+        .unwrap_err();
     assert!(error.is_session_ending(), "{error:?}");
     assert_eq!(error.code(), Some(3064));
     let shown = format!("{error} {:?} {:?}", error, error.server_message());

@@ -10,7 +10,9 @@ use profile_editor::app::App;
 use serde_json::json;
 
 use crate::helpers::{ADMIN, BOB, spawn_emulator};
-use crate::ui_support::{app, custom_args, log_in, step_until, text_input, wait_for_editor};
+use crate::ui_support::{
+    ANSWER_TIMEOUT, app, custom_args, log_in, step_until, text_input, wait_for_editor,
+};
 
 /// Logs the admin in, switches to Users, selects Bob's row and opens it with "Edit record".
 fn open_bobs_record(harness: &mut Harness<'static, App>, fresh_login: bool) {
@@ -194,13 +196,24 @@ async fn the_admins_draft_of_bob_survives_a_restart_and_stays_out_of_their_own_p
     let mut harness = app(dir.path(), custom_args(&emulator));
     log_in(&mut harness, ADMIN, false);
     wait_for_editor(&mut harness, ADMIN.0);
-    // The admin's own profile offers their own draft only.
+    // The admin's own profile offers their own draft only, once the disk worker has read it.
+    step_until(&mut harness, "the own draft offered", |h| {
+        h.state().editor().unwrap().draft_offer().is_some()
+    });
     assert_eq!(
         offered(harness.state().editor().unwrap().draft_offer()),
         vec![("name".to_owned(), "Ada Drafted".to_owned())]
     );
 
     open_bobs_record(&mut harness, false);
+    step_until(&mut harness, "Bob's draft offered", |h| {
+        h.state()
+            .record_editor()
+            .unwrap()
+            .editor()
+            .draft_offer()
+            .is_some()
+    });
     assert_eq!(
         offered(
             harness
@@ -244,6 +257,16 @@ async fn reload_reads_again_and_back_to_users_asks_before_dropping_an_edit() {
     });
 
     set_field(&mut harness, "name", "Bob Rebuilt");
+    let drafts_dir = dir.path().join("data/drafts");
+    let draft_files = || {
+        std::fs::read_dir(&drafts_dir)
+            .map(|entries| entries.count())
+            .unwrap_or(0)
+    };
+    // The edit's draft reaches the disk first, so that its removal below is what is checked.
+    step_until(&mut harness, "the record's draft on disk", |_| {
+        draft_files() == 1
+    });
     harness.get_by_label("⬅ Back to users").click();
     step_until(&mut harness, "the unsaved-changes question", |h| {
         h.query_by_label("Discard changes").is_some()
@@ -268,10 +291,11 @@ async fn reload_reads_again_and_back_to_users_asks_before_dropping_an_edit() {
     step_until(&mut harness, "the Users table", |h| {
         h.state().record_editor().is_none()
     });
-    let drafts = std::fs::read_dir(dir.path().join("data/drafts"))
-        .map(|entries| entries.count())
-        .unwrap_or(0);
-    assert_eq!(drafts, 0, "the discarded edit left a draft");
+    assert!(
+        harness.state().disk().wait_idle(ANSWER_TIMEOUT),
+        "the disk worker did not finish"
+    );
+    assert_eq!(draft_files(), 0, "the discarded edit left a draft");
     assert!(emulator.recorded_update_bodies().is_empty());
 }
 
@@ -360,4 +384,81 @@ async fn a_session_ended_during_the_save_asks_to_log_in_and_keeps_the_edit() {
         emulator.recorded_update_bodies().last(),
         Some(&json!({"phoneNumber": "555-0404"}))
     );
+}
+
+/// One decision for a session's end (issue 14): the admin's session ends during the save of Bob's record
+/// while their own profile has an unsaved edit too. The login form opens over the record editor and says
+/// the own edit would be dropped by leaving; closing the window meanwhile asks without offering "Save"
+/// (nothing could take it); once the admin logged in again both edits are still there and the record
+/// editor no longer says the session has ended (it used to keep that banner after the new login).
+#[tokio::test(flavor = "multi_thread")]
+async fn after_a_session_ended_in_the_record_editor_both_edits_stay_and_nothing_says_it_ended() {
+    let emulator = spawn_emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = app(dir.path(), custom_args(&emulator));
+    log_in(&mut harness, ADMIN, false);
+    wait_for_editor(&mut harness, ADMIN.0);
+    set_field(&mut harness, "name", "Ada Pending");
+    open_bobs_record(&mut harness, false);
+    set_field(&mut harness, "phoneNumber", "555-0505");
+    emulator.emulator.admin().revoke_tokens(ADMIN.0).unwrap();
+    review_and_confirm(&mut harness);
+    step_until(&mut harness, "the re-login prompt", |h| {
+        h.query_by_label("Log in again").is_some()
+    });
+    assert!(
+        harness
+            .query_by_label("Discard changes and leave")
+            .is_some(),
+        "leaving would drop the own profile's edit"
+    );
+
+    // Closing the window under the prompt: asked, without "Save".
+    let root = egui::ViewportId::ROOT;
+    harness
+        .input_mut()
+        .viewports
+        .entry(root)
+        .or_default()
+        .events
+        .push(egui::ViewportEvent::Close);
+    harness.step();
+    step_until(&mut harness, "the close question", |h| {
+        h.query_all_by_label_contains("your session has ended. Discard it and close the window?")
+            .next()
+            .is_some()
+    });
+    assert!(
+        harness.query_by_label("Save").is_none(),
+        "no session to save with"
+    );
+    harness.get_by_label("Cancel").click();
+    step_until(&mut harness, "the close question gone", |h| {
+        h.query_by_label("Discard changes").is_none()
+    });
+    // The re-login prompt is the top modal again from the next frame on.
+    harness.step();
+
+    log_in(&mut harness, ADMIN, false);
+    step_until(&mut harness, "the record editor back", |h| {
+        h.state().state().screen() == profile_editor::app::state::Screen::Editor
+            && h.query_by_label("Review & save…").is_some()
+    });
+    harness.step();
+    assert!(
+        harness
+            .query_all_by_label_contains("Your session has ended")
+            .next()
+            .is_none(),
+        "the session is back: nothing says it ended"
+    );
+    let record = harness.state().record_editor().unwrap().editor();
+    assert!(record.has_pending_edits());
+    assert!(!record.session().session_ended());
+    let own = harness.state().editor().unwrap();
+    assert_eq!(
+        own.session().field("name").map(|field| field.text.as_str()),
+        Some("Ada Pending")
+    );
+    assert!(emulator.recorded_update_bodies().is_empty());
 }

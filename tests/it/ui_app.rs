@@ -452,3 +452,56 @@ async fn domain_form_connection_logs_in() {
     log_in(&mut harness, BOB, false);
     wait_for_editor(&mut harness, BOB.0);
 }
+
+/// One decision for a session's end (issue 14): the own save is in flight (held at its re-read) when the
+/// admin's Users browser finds the session ended. The save is not left "Saving…" for ever (its answer, sent
+/// with the dead token, is no longer awaited): the editor learns it failed, and once the admin logged in
+/// again it is sent again and lands.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_own_save_in_flight_when_the_users_browser_ends_the_session_lands_after_login() {
+    use crate::helpers::ADMIN;
+    let emulator = spawn_emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = app(dir.path(), custom_args(&emulator));
+    log_in(&mut harness, ADMIN, false);
+    wait_for_editor(&mut harness, ADMIN.0);
+    harness.get_by_label("name").focus();
+    harness.step();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.step();
+    harness.get_by_label("name").type_text("Ada Interrupted");
+    harness.step();
+    let admin_id = emulator.emulator.admin().object_id_of(ADMIN.0).unwrap();
+    let reread = emulator.proxy.hold_next(&format!("/data/Users/{admin_id}"));
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
+    harness.step();
+    harness.step();
+    harness.get_by_label("Confirm save").click();
+    harness.step();
+    reread.wait_until_arrived(ANSWER_TIMEOUT);
+    assert!(harness.state().editor().unwrap().session().is_saving());
+
+    emulator.emulator.admin().revoke_tokens(ADMIN.0).unwrap();
+    harness.get_by_label("Users").click();
+    step_until(
+        &mut harness,
+        "the Users browser's request ending the session",
+        |h| h.state().state().relogin_pending(),
+    );
+    reread.release();
+    wait_for_text(&mut harness, "not saved yet");
+    let own = harness.state().editor().unwrap();
+    assert!(!own.session().is_saving(), "not left saving");
+    assert!(own.has_pending_edits());
+
+    log_in(&mut harness, ADMIN, false);
+    step_until(&mut harness, "the save sent again after the login", |h| {
+        h.state()
+            .editor()
+            .is_some_and(|editor| !editor.has_pending_edits())
+    });
+    assert_eq!(
+        emulator.recorded_update_bodies().last(),
+        Some(&serde_json::json!({"name": "Ada Interrupted"}))
+    );
+}

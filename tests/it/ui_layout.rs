@@ -2,7 +2,8 @@
 //! every window (800×600 and 1920×1080, 1 and 2 pixels per point), a long value under review stays inside
 //! its dialog (Enter confirms, Esc cancels), a save refused at fields says so at the top and scrolls there,
 //! the toolbar keeps its controls in place in two rows, the Type column is never cut, and the read-only
-//! properties come after the editable ones, collapsible. Asserts AccessKit rectangles, never pixels.
+//! properties come after the editable ones, collapsible. Asserts AccessKit rectangles, never pixels. At the
+//! end, the layout check itself (`ui_support::assert_layout_where`) on small views drawn to pass or fail it.
 
 use std::path::Path;
 
@@ -363,6 +364,7 @@ fn a_save_refused_at_fields_says_so_at_the_top_and_scrolls_there() {
         .state_mut()
         .view
         .save_failed(&ApiError::RequiredPropertyEmpty {
+            status: 400,
             message: "A required property cannot be empty".to_owned(),
         });
     harness.run();
@@ -547,4 +549,99 @@ fn read_only_properties_come_last_and_fold() {
         .click();
     harness.run();
     assert!(harness.query_by_label("objectId").is_some());
+}
+
+// ------------------------------------------------------------------------------------------------
+// The layout check itself (`ui_support::assert_layout_where`), on small views drawn to pass or fail it.
+
+const CHECK_WINDOW: [f32; 2] = [400.0, 300.0];
+
+fn drawn(draw: impl FnMut(&mut egui::Ui) + 'static) -> Harness<'static> {
+    let mut harness = Harness::builder().with_size(CHECK_WINDOW).build_ui(draw);
+    harness.run();
+    harness
+}
+
+/// What the check says of `harness`: `Err` with its message when it fails.
+fn layout_check(harness: &Harness<'_>) -> Result<(), String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        assert_layout_where(harness, CHECK_WINDOW, "drawn", 2, |_| true);
+    }))
+    .map_err(|panic| {
+        panic
+            .downcast_ref::<String>()
+            .cloned()
+            .unwrap_or_else(|| "a panic without a message".to_owned())
+    })
+}
+
+/// Whether the AccessKit rectangle of some label overlaps that of the button `button` (what the check
+/// must look past when the label does not show there).
+fn some_label_rect_overlaps(harness: &Harness<'_>, button: &str) -> bool {
+    let button = harness.get_by_label(button).rect();
+    harness.root().children_recursive().any(|n| {
+        n.accesskit_node().role() == Role::Label && crate::ui_support::overlaps(n.rect(), button)
+    })
+}
+
+/// Forty rows in a scroll area 60 points high, scrolled to the middle, between two buttons.
+fn scrolled_rows(ui: &mut egui::Ui) {
+    let _ = ui.button("Above");
+    egui::ScrollArea::vertical()
+        .max_height(60.0)
+        .vertical_scroll_offset(200.0)
+        .show(ui, |ui| {
+            for i in 0..40 {
+                ui.label(format!("Row {i} of the scrolled list"));
+            }
+        });
+    let _ = ui.button("Below");
+}
+
+#[test]
+fn the_layout_check_fails_on_text_put_over_a_button() {
+    let harness = drawn(|ui| {
+        let save = ui.button("Save").rect;
+        let _ = ui.button("Cancel");
+        ui.put(
+            save.translate(egui::vec2(12.0, 0.0)),
+            egui::Label::new("Text drawn over the button"),
+        );
+    });
+    let failure = layout_check(&harness).expect_err("the check passes text over a button");
+    assert!(
+        failure.contains("\"Text drawn over the button\"") && failure.contains("Button \"Save\""),
+        "{failure}"
+    );
+}
+
+#[test]
+fn the_layout_check_passes_text_scrolled_out_of_view_under_the_buttons() {
+    let harness = drawn(scrolled_rows);
+    // The rows scrolled away keep their AccessKit rectangles over both buttons…
+    assert!(some_label_rect_overlaps(&harness, "Above"));
+    assert!(some_label_rect_overlaps(&harness, "Below"));
+    // …but none of them shows there.
+    layout_check(&harness).unwrap();
+}
+
+#[test]
+fn the_layout_check_fails_on_a_button_over_rows_that_show() {
+    let harness = drawn(|ui| {
+        scrolled_rows(ui);
+        // A button over the scroll area's viewport, where rows show.
+        let viewport = ui.min_rect();
+        ui.put(
+            egui::Rect::from_center_size(
+                egui::pos2(viewport.left() + 40.0, 60.0),
+                egui::vec2(60.0, 20.0),
+            ),
+            egui::Button::new("Over the rows"),
+        );
+    });
+    let failure = layout_check(&harness).expect_err("the check passes a button over rows");
+    assert!(
+        failure.contains("runs over Button \"Over the rows\""),
+        "{failure}"
+    );
 }

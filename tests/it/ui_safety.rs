@@ -1,38 +1,25 @@
-//! Never losing an edit (issue 5), driven with egui_kittest against a real in-process emulator: concurrent
-//! changes merged or offered as a choice, drafts restored (also against a moved record), undo/redo, and
-//! JSON import/export. The test plays the app's part for the editor view: a Save goes through
-//! `profile::checked_save::save_checked` (re-read, then write), and a conflict is handed back with
-//! `save_conflicted`, exactly as the app's worker and `App` do.
+//! Never losing an edit (issue 5), driven through the real app (egui_kittest, the real worker, an emulator on
+//! port 0 behind the recording proxy): concurrent changes merged or offered as a choice (the worker's re-read
+//! before the write), drafts restored by a new app instance (also against a moved record), undo/redo, and
+//! JSON import/export through the app's disk worker.
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
-use profile_editor::backendless::client::{Client, UserToken};
-use profile_editor::profile::checked_save::{SaveOutcome, save_checked};
-use profile_editor::profile::draft::{self, Draft};
+use profile_editor::app::App;
+use profile_editor::profile::draft;
 use profile_editor::ui::editor::files::FileResult;
-use profile_editor::ui::editor::{EditorAction, EditorView};
 use serde_json::json;
 
 use crate::helpers::{ADMIN, ALICE};
-use crate::ui_support::{EditorHost, Rig, editor_harness as harness, set_text, text_of};
+use crate::ui_support::{
+    Rig, click, editor_app, field_text, own_editor, save_with_review, set_field, settle,
+    step_until, wait_for_save, wait_for_text,
+};
 
 // ------------------------------------------------------------------------------------------------
 // Plumbing
 
 impl Rig {
-    /// Alice's editor, logged in.
-    fn alice_editor(&self) -> EditorState {
-        let (record, token) = self.login(ALICE);
-        let view = EditorView::new(self.schema(&token), record, ALICE.0.to_owned());
-        EditorState {
-            view,
-            client: self.client(),
-            token,
-            handle: self.runtime.handle().clone(),
-            saves: 0,
-        }
-    }
-
     /// A second session (the admin) changes Alice's record on the server.
     fn change_alice_elsewhere(&self, body: serde_json::Value) {
         let emulator = &self.emulator;
@@ -61,68 +48,53 @@ impl Rig {
     }
 }
 
-/// The harness state: the view plus what the app holds to perform its saves.
-struct EditorState {
-    view: EditorView,
-    client: Client,
-    token: UserToken,
-    handle: tokio::runtime::Handle,
-    saves: u64,
+/// Ctrl+S, "Confirm save", and steps until nothing is pending or the conflict window asks.
+fn save(harness: &mut Harness<'static, App>) {
+    save_with_review(harness);
+    step_until(harness, "the save, or the conflict window", |h| {
+        !own_editor(h).has_pending_edits()
+            || h.query_by_label("Changed on the server too").is_some()
+    });
 }
 
-impl EditorState {
-    /// Performs a save as the app's worker does: re-read, then write only if the record did not move.
-    fn handle(&mut self, action: EditorAction) {
-        let EditorAction::Save { object_id, changes } = action else {
-            return;
-        };
-        self.saves += 1;
-        self.view.save_started(self.saves);
-        let base_updated = self.view.session().original().updated_ms();
-        let outcome = self.handle.block_on(save_checked(
-            &self.client,
-            Some(&self.token),
-            &object_id,
-            base_updated,
-            &changes,
-        ));
-        match outcome {
-            Ok(SaveOutcome::Saved(record)) => self.view.save_succeeded(record),
-            Ok(SaveOutcome::Conflict(theirs)) => {
-                if let Some(again) = self.view.save_conflicted(theirs) {
-                    self.handle(again);
-                }
-            }
-            Err(error) => self.view.save_failed(&error),
-        }
-    }
-}
-
-impl EditorHost for EditorState {
-    fn view(&self) -> &EditorView {
-        &self.view
-    }
-
-    fn view_mut(&mut self) -> &mut EditorView {
-        &mut self.view
-    }
-
-    fn perform(&mut self, action: EditorAction) {
-        self.handle(action);
-    }
-}
-
-/// Ctrl+S, then "Confirm save".
-fn save(harness: &mut Harness<'_, EditorState>) {
-    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
-    harness.run();
-    harness.get_by_label("Confirm save").click();
-    harness.run();
-}
-
-fn pending(harness: &Harness<'_, EditorState>) -> Vec<String> {
-    let changes = harness.state().view.session().changeset().unwrap();
+fn pending(harness: &Harness<'static, App>) -> Vec<String> {
+    let changes = own_editor(harness).session().changeset().unwrap();
     changes.keys().map(str::to_owned).collect()
+}
+
+/// Alice's app in `dir` with pending edits `fields`, kept until their draft is on disk; then dropped
+/// without saving, as a crash would.
+fn leave_a_draft(rig: &Rig, dir: &std::path::Path, fields: &[(&str, &str)]) {
+    let mut harness = editor_app(rig, dir, ALICE);
+    for (name, text) in fields {
+        set_field(&mut harness, name, text);
+    }
+    let key = harness
+        .state()
+        .state()
+        .session()
+        .expect("logged in")
+        .connection
+        .key();
+    let data = dir.join("data");
+    step_until(&mut harness, "the draft on disk", |_| {
+        draft::load(&data, &key, ALICE.0).is_some_and(|d| d.edits.len() == fields.len())
+    });
+    let text = std::fs::read_dir(&data)
+        .unwrap()
+        .flatten()
+        .filter(|entry| entry.path().is_file())
+        .map(|entry| std::fs::read_to_string(entry.path()).unwrap_or_default())
+        .collect::<String>();
+    assert!(!text.contains(ALICE.1), "no password in the data dir");
+}
+
+/// Alice logs in to a new app instance in `dir` and restores the draft it offers.
+fn restore_the_draft(rig: &Rig, dir: &std::path::Path) -> Harness<'static, App> {
+    let mut harness = editor_app(rig, dir, ALICE);
+    wait_for_text(&mut harness, "Unsaved changes found:");
+    click(&mut harness, "Restore changes");
+    harness
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -133,9 +105,10 @@ fn pending(harness: &Harness<'_, EditorState>) -> Vec<String> {
 #[test]
 fn a_concurrent_change_to_another_property_is_merged_and_kept() {
     let rig = Rig::new();
-    let mut harness = harness(rig.alice_editor());
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = editor_app(&rig, dir.path(), ALICE);
     rig.change_alice_elsewhere(json!({"age": 77}));
-    set_text(&mut harness, "name", "Alice Mine");
+    set_field(&mut harness, "name", "Alice Mine");
     save(&mut harness);
 
     assert!(
@@ -151,9 +124,12 @@ fn a_concurrent_change_to_another_property_is_merged_and_kept() {
         rig.update_bodies().last(),
         Some(&json!({"name": "Alice Mine"}))
     );
-    let session = harness.state().view.session();
-    assert!(!session.has_pending_edits());
-    assert_eq!(text_of(&harness, "age"), "77", "the grid shows their value");
+    assert!(!own_editor(&harness).session().has_pending_edits());
+    assert_eq!(
+        field_text(&harness, "age"),
+        "77",
+        "the grid shows their value"
+    );
 }
 
 /// Both sides changed `name`: the conflict window shows original, theirs and mine; nothing is sent until
@@ -161,10 +137,11 @@ fn a_concurrent_change_to_another_property_is_merged_and_kept() {
 #[test]
 fn the_same_property_changed_on_both_sides_is_offered_and_mine_is_stored() {
     let rig = Rig::new();
-    let mut harness = harness(rig.alice_editor());
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = editor_app(&rig, dir.path(), ALICE);
     rig.change_alice_elsewhere(json!({"name": "Alicia Theirs"}));
-    set_text(&mut harness, "name", "Alice Mine");
-    set_text(&mut harness, "phoneNumber", "555-7777");
+    set_field(&mut harness, "name", "Alice Mine");
+    set_field(&mut harness, "phoneNumber", "555-7777");
     let sent_before = rig.update_bodies().len();
     save(&mut harness);
 
@@ -189,10 +166,9 @@ fn the_same_property_changed_on_both_sides_is_offered_and_mine_is_stored() {
         "applying needs a choice for every property"
     );
 
-    harness.get_by_label("name: keep mine").click();
-    harness.run();
+    click(&mut harness, "name: keep mine");
     harness.get_by_label("Apply choices and save").click();
-    harness.run();
+    wait_for_save(&mut harness);
 
     let server = rig.alice_on_server();
     assert_eq!(server["name"], json!("Alice Mine"));
@@ -206,22 +182,22 @@ fn the_same_property_changed_on_both_sides_is_offered_and_mine_is_stored() {
             .query_by_label("Changed on the server too")
             .is_none()
     );
-    assert!(!harness.state().view.session().has_pending_edits());
+    assert!(!own_editor(&harness).session().has_pending_edits());
 }
 
 /// Choosing "theirs" keeps the server's value: it is not sent, the grid shows it, the rest is saved.
 #[test]
 fn choosing_theirs_keeps_the_server_value_and_saves_the_rest() {
     let rig = Rig::new();
-    let mut harness = harness(rig.alice_editor());
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = editor_app(&rig, dir.path(), ALICE);
     rig.change_alice_elsewhere(json!({"name": "Alicia Theirs"}));
-    set_text(&mut harness, "name", "Alice Mine");
-    set_text(&mut harness, "address", "1 New Street");
+    set_field(&mut harness, "name", "Alice Mine");
+    set_field(&mut harness, "address", "1 New Street");
     save(&mut harness);
-    harness.get_by_label("name: keep theirs").click();
-    harness.run();
+    click(&mut harness, "name: keep theirs");
     harness.get_by_label("Apply choices and save").click();
-    harness.run();
+    wait_for_save(&mut harness);
 
     let server = rig.alice_on_server();
     assert_eq!(server["name"], json!("Alicia Theirs"));
@@ -230,43 +206,27 @@ fn choosing_theirs_keeps_the_server_value_and_saves_the_rest() {
         rig.update_bodies().last(),
         Some(&json!({"address": "1 New Street"}))
     );
-    assert_eq!(text_of(&harness, "name"), "Alicia Theirs");
+    assert_eq!(field_text(&harness, "name"), "Alicia Theirs");
 }
 
 // ------------------------------------------------------------------------------------------------
 // Drafts
 
-/// Pending edits written as a draft are offered in a new editor and restored exactly; no password is in
-/// the file.
+/// Pending edits the app wrote as a draft are offered by a new app instance and restored exactly; no
+/// password is in the data dir.
 #[test]
 fn a_draft_is_offered_in_a_new_editor_and_restored() {
     let rig = Rig::new();
     let dir = tempfile::tempdir().unwrap();
-    {
-        let mut harness = harness(rig.alice_editor());
-        set_text(&mut harness, "name", "Drafted Name");
-        set_text(&mut harness, "preferences", "{\"theme\": ");
-        let view = &harness.state().view;
-        let original = view.session().original();
-        let draft = Draft::new(
-            "local-demo",
-            ALICE.0,
-            original.object_id(),
-            original.updated_ms(),
-            view.session().pending_edits(),
-        );
-        draft::save(dir.path(), &draft).unwrap();
-    }
-    let mut harness = harness(rig.alice_editor());
-    let found = draft::load(dir.path(), "local-demo", ALICE.0).expect("the draft is on disk");
-    harness.state_mut().view.offer_draft(found);
-    harness.run();
-    assert!(harness.query_by_label("Unsaved changes found:").is_some());
-    harness.get_by_label("Restore changes").click();
-    harness.run();
-    assert_eq!(text_of(&harness, "name"), "Drafted Name");
+    leave_a_draft(
+        &rig,
+        dir.path(),
+        &[("name", "Drafted Name"), ("preferences", "{\"theme\": ")],
+    );
+    let harness = restore_the_draft(&rig, dir.path());
+    assert_eq!(field_text(&harness, "name"), "Drafted Name");
     assert_eq!(
-        text_of(&harness, "preferences"),
+        field_text(&harness, "preferences"),
         "{\"theme\": ",
         "even an edit that does not parse yet"
     );
@@ -283,37 +243,23 @@ fn a_draft_is_offered_in_a_new_editor_and_restored() {
 #[test]
 fn a_draft_with_an_outdated_base_goes_through_the_conflict_window() {
     let rig = Rig::new();
-    let stale = {
-        let mut harness = harness(rig.alice_editor());
-        set_text(&mut harness, "name", "Drafted Name");
-        set_text(&mut harness, "address", "Draft Lane");
-        let view = &harness.state().view;
-        let original = view.session().original();
-        Draft::new(
-            "local-demo",
-            ALICE.0,
-            original.object_id(),
-            original.updated_ms(),
-            view.session().pending_edits(),
-        )
-    };
+    let dir = tempfile::tempdir().unwrap();
+    leave_a_draft(
+        &rig,
+        dir.path(),
+        &[("name", "Drafted Name"), ("address", "Draft Lane")],
+    );
     rig.change_alice_elsewhere(json!({"name": "Server Name"}));
-    let mut harness = harness(rig.alice_editor());
-    harness.state_mut().view.offer_draft(stale);
-    harness.run();
-    harness.get_by_label("Restore changes").click();
-    harness.run();
+    let mut harness = restore_the_draft(&rig, dir.path());
     assert!(
         harness
             .query_by_label("Changed on the server too")
             .is_some()
     );
-    harness.get_by_label("name: keep theirs").click();
-    harness.run();
-    harness.get_by_label("Apply choices").click();
-    harness.run();
-    assert_eq!(text_of(&harness, "name"), "Server Name");
-    assert_eq!(text_of(&harness, "address"), "Draft Lane");
+    click(&mut harness, "name: keep theirs");
+    click(&mut harness, "Apply choices");
+    assert_eq!(field_text(&harness, "name"), "Server Name");
+    assert_eq!(field_text(&harness, "address"), "Draft Lane");
     assert_eq!(pending(&harness), ["address"]);
 }
 
@@ -325,34 +271,33 @@ fn a_draft_with_an_outdated_base_goes_through_the_conflict_window() {
 #[test]
 fn undo_and_redo_across_fields_with_shortcuts_and_buttons() {
     let rig = Rig::new();
-    let mut harness = harness(rig.alice_editor());
-    set_text(&mut harness, "name", "A");
-    set_text(&mut harness, "name", "Ab");
-    set_text(&mut harness, "age", "40");
-    set_text(&mut harness, "address", "Undo Lane");
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = editor_app(&rig, dir.path(), ALICE);
+    set_field(&mut harness, "name", "A");
+    set_field(&mut harness, "name", "Ab");
+    set_field(&mut harness, "age", "40");
+    set_field(&mut harness, "address", "Undo Lane");
 
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
-    harness.run();
+    settle(&mut harness);
     assert_eq!(pending(&harness), ["age", "name"]);
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
-    harness.run();
+    settle(&mut harness);
     assert_eq!(pending(&harness), ["name"]);
-    assert_eq!(text_of(&harness, "name"), "Ab");
-    harness.get_by_label("Undo").click();
-    harness.run();
+    assert_eq!(field_text(&harness, "name"), "Ab");
+    click(&mut harness, "Undo");
     assert!(pending(&harness).is_empty());
-    assert_eq!(text_of(&harness, "name"), "Alice Liddell");
+    assert_eq!(field_text(&harness, "name"), "Alice Liddell");
 
     let redo = egui::Modifiers::COMMAND | egui::Modifiers::SHIFT;
     harness.key_press_modifiers(redo, egui::Key::Z);
-    harness.run();
-    assert_eq!(text_of(&harness, "name"), "Ab");
-    harness.get_by_label("Redo").click();
-    harness.run();
+    settle(&mut harness);
+    assert_eq!(field_text(&harness, "name"), "Ab");
+    click(&mut harness, "Redo");
     assert_eq!(pending(&harness), ["age", "name"]);
     // A new edit after undo drops what could be redone.
-    set_text(&mut harness, "phoneNumber", "1");
-    assert!(!harness.state().view.session().can_redo());
+    set_field(&mut harness, "phoneNumber", "1");
+    assert!(!own_editor(&harness).session().can_redo());
 
     save(&mut harness);
     assert_eq!(
@@ -360,7 +305,7 @@ fn undo_and_redo_across_fields_with_shortcuts_and_buttons() {
         Some(&json!({"age": 40, "name": "Ab", "phoneNumber": "1"}))
     );
     assert!(
-        !harness.state().view.session().can_undo(),
+        !own_editor(&harness).session().can_undo(),
         "undo stops at the save"
     );
 }
@@ -381,9 +326,8 @@ fn import_applies_good_keys_and_lists_the_rest_and_export_writes_the_profile() {
             "created": 1, "age": "forty", "password": "never-imported"}"#,
     )
     .unwrap();
-    let mut harness = harness(rig.alice_editor());
-    harness.get_by_label("Import JSON…").click();
-    harness.run();
+    let mut harness = editor_app(&rig, dir.path(), ALICE);
+    click(&mut harness, "Import JSON…");
     if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
         // No desktop session bus here (CI): the window says so plainly; the path field is the way.
         assert!(
@@ -392,15 +336,9 @@ fn import_applies_good_keys_and_lists_the_rest_and_export_writes_the_profile() {
                 .is_some()
         );
     }
-    set_text(&mut harness, "File path", &file.display().to_string());
-    harness.get_by_label("Import").click();
-    harness.run();
-
-    assert!(
-        harness
-            .query_by_label("Applied as pending edits: name, newsletter")
-            .is_some()
-    );
+    set_field(&mut harness, "File path", &file.display().to_string());
+    click(&mut harness, "Import");
+    wait_for_text(&mut harness, "Applied as pending edits: name, newsletter");
     assert!(
         harness
             .query_by_label("Not applied, unknown properties: shoeSize")
@@ -417,14 +355,14 @@ fn import_applies_good_keys_and_lists_the_rest_and_export_writes_the_profile() {
             .is_some()
     );
     assert_eq!(pending(&harness), ["name", "newsletter"]);
-    assert_eq!(text_of(&harness, "age"), "30");
+    assert_eq!(field_text(&harness, "age"), "30");
 
     // Undo takes the whole import back in one step; redo brings it again.
-    harness.state_mut().view.undo();
-    harness.run();
+    click(&mut harness, "Close window");
+    click(&mut harness, "Undo");
     assert!(pending(&harness).is_empty());
-    harness.state_mut().view.redo();
-    harness.run();
+    click(&mut harness, "Redo");
+    assert_eq!(pending(&harness), ["name", "newsletter"]);
     save(&mut harness);
     assert_eq!(
         rig.update_bodies().last(),
@@ -433,18 +371,15 @@ fn import_applies_good_keys_and_lists_the_rest_and_export_writes_the_profile() {
 
     // Export the saved profile.
     let out = dir.path().join("out.json");
-    harness
-        .state_mut()
-        .view
-        .open_files(profile_editor::ui::editor::files::FileMode::Export);
-    harness.run();
-    set_text(&mut harness, "File path", &out.display().to_string());
-    harness.get_by_label("Export").click();
-    harness.run();
-    assert!(matches!(
-        harness.state().view.files().result(),
-        Some(FileResult::Exported(_))
-    ));
+    click(&mut harness, "Export JSON…");
+    set_field(&mut harness, "File path", &out.display().to_string());
+    click(&mut harness, "Export");
+    step_until(&mut harness, "the export", |h| {
+        matches!(
+            own_editor(h).files().result(),
+            Some(FileResult::Exported(_))
+        )
+    });
     let exported: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(exported["name"], json!("Imported Alice"));
@@ -464,7 +399,9 @@ mod app {
     use serde_json::json;
 
     use crate::helpers::{ALICE, BOB, spawn_emulator};
-    use crate::ui_support::{app, custom_args, log_in, step_until, wait_for_editor, wait_for_text};
+    use crate::ui_support::{
+        ANSWER_TIMEOUT, app, custom_args, log_in, step_until, wait_for_editor, wait_for_text,
+    };
 
     /// Replaces the text of the editor field `label` by typing, as a user does.
     fn retype(harness: &mut Harness<'static, App>, label: &str, text: &str) {
@@ -520,6 +457,9 @@ mod app {
             let mut harness = app(dir.path(), custom_args(&emulator));
             log_in(&mut harness, BOB, false);
             wait_for_editor(&mut harness, BOB.0);
+            // Bob's draft read has been answered and handed to the editor before looking.
+            assert!(harness.state().disk().wait_idle(ANSWER_TIMEOUT));
+            harness.step();
             harness.step();
             assert!(harness.query_by_label("Unsaved changes found:").is_none());
             assert!(!harness.state().editor().unwrap().has_pending_edits());
@@ -584,6 +524,10 @@ mod app {
         wait_for_editor(&mut harness, BOB.0);
         assert!(!harness.state().editor().unwrap().has_pending_edits());
         assert!(harness.query_all_by_value("Alice Expired").next().is_none());
+        // Written by the disk worker when Alice's editor closed.
+        step_until(&mut harness, "Alice's draft on disk", |_| {
+            draft::load(&data, &key, ALICE.0).is_some()
+        });
         let kept = draft::load(&data, &key, ALICE.0).expect("Alice's edit is kept in her draft");
         assert_eq!(kept.edits[0].text, "Alice Expired");
     }
@@ -695,6 +639,223 @@ mod app {
             commands.contains(&egui::ViewportCommand::Close),
             "{commands:?}"
         );
+        // Removed by the disk worker.
+        step_until(&mut harness, "the draft to go", |_| {
+            draft::load(&data, &key, ALICE.0).is_none()
+        });
+    }
+
+    // Issue 14: no disk I/O on the UI thread. Drafts, settings and the profile export go to the app's
+    // disk worker; the UI never waits on it, and closing the app lets its queued writes land.
+
+    /// Logs Alice in to a new app in `dir` and returns it with her draft's connection key.
+    fn alice_app(
+        dir: &std::path::Path,
+        emulator: &crate::helpers::TestEmulator,
+    ) -> (Harness<'static, App>, String) {
+        let mut harness = app(dir, custom_args(emulator));
+        log_in(&mut harness, ALICE, false);
+        wait_for_editor(&mut harness, ALICE.0);
+        let key = connection_key(&harness);
+        (harness, key)
+    }
+
+    /// The app is closed (dropped) right after typing, before the draft's debounce ran out: the edit is
+    /// still written, and the next app instance offers it.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn closing_the_app_right_after_typing_still_writes_the_draft() {
+        let emulator = spawn_emulator().await;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let (mut harness, key) = alice_app(dir.path(), &emulator);
+        retype(&mut harness, "name", "Alice Last Words");
+        assert!(
+            draft::load(&data, &key, ALICE.0).is_none(),
+            "typed just now: the debounce has not written it yet"
+        );
+        drop(harness);
+        let kept = draft::load(&data, &key, ALICE.0).expect("the draft was flushed on exit");
+        assert_eq!(kept.edits[0].text, "Alice Last Words");
+
+        let (mut harness, _) = alice_app(dir.path(), &emulator);
+        wait_for_text(&mut harness, "Unsaved changes found:");
+    }
+
+    /// Closing while the disk is stuck waits a bounded time ([`EXIT_FLUSH_WAIT`]) instead of hanging; the
+    /// queued draft is still written once the disk is back.
+    ///
+    /// [`EXIT_FLUSH_WAIT`]: profile_editor::app::disk::EXIT_FLUSH_WAIT
+    #[tokio::test(flavor = "multi_thread")]
+    async fn closing_with_a_stuck_disk_does_not_hang_and_the_draft_lands_later() {
+        let emulator = spawn_emulator().await;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let (mut harness, key) = alice_app(dir.path(), &emulator);
+        let disk = harness.state().disk().clone();
+        disk.hold();
+        retype(&mut harness, "name", "Alice Stuck");
+        drop(harness);
+        assert!(
+            draft::load(&data, &key, ALICE.0).is_none(),
+            "the app closed without waiting for the stuck disk forever"
+        );
+        disk.release();
+        assert!(disk.wait_idle(std::time::Duration::from_secs(30)));
+        let kept = draft::load(&data, &key, ALICE.0).expect("written once the disk was back");
+        assert_eq!(kept.edits[0].text, "Alice Stuck");
+    }
+
+    /// A slow disk (the worker held before it writes) does not stop the UI: frames go on, typing goes on,
+    /// and once the disk is back the draft holds the newest text (the older queued write never lands after
+    /// it).
+    #[tokio::test(flavor = "multi_thread")]
+    async fn the_ui_goes_on_while_the_disk_is_slow_and_the_newest_draft_wins() {
+        let emulator = spawn_emulator().await;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let (mut harness, key) = alice_app(dir.path(), &emulator);
+        let path = draft::draft_path(&data, &key, ALICE.0);
+        harness.state().disk().hold();
+        retype(&mut harness, "name", "Alice Slow");
+        step_until(&mut harness, "the draft write queued", |h| {
+            h.state().disk().upcoming(&path).is_some()
+        });
+        retype(&mut harness, "name", "Alice Slower");
+        for _ in 0..10 {
+            harness.step();
+        }
+        assert_eq!(pending_name(&harness), Some(json!("Alice Slower")));
+        assert!(
+            draft::load(&data, &key, ALICE.0).is_none(),
+            "nothing reached the held disk"
+        );
+        harness.state().disk().release();
+        step_until(&mut harness, "the newest draft on disk", |h| {
+            h.state().disk().pending() == 0
+                && draft::load(&data, &key, ALICE.0)
+                    .is_some_and(|d| d.edits[0].text == "Alice Slower")
+        });
+    }
+
+    /// A draft that cannot be written is logged and shown at the bottom of the window (not only in the
+    /// log); the notice can be dismissed.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_draft_that_cannot_be_written_is_shown() {
+        let emulator = spawn_emulator().await;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let (mut harness, key) = alice_app(dir.path(), &emulator);
+        harness
+            .state()
+            .disk()
+            .fail_writes_to(draft::draft_path(&data, &key, ALICE.0));
+        retype(&mut harness, "name", "Alice Unwritable");
+        wait_for_text(
+            &mut harness,
+            "Your unsaved changes could not be kept on disk",
+        );
         assert!(draft::load(&data, &key, ALICE.0).is_none());
+        harness
+            .get_by_label(profile_editor::app::disk::DISMISS_NOTICE)
+            .click();
+        step_until(&mut harness, "the notice to go", |h| {
+            h.query_all_by_label_contains("could not be kept on disk")
+                .next()
+                .is_none()
+        });
+    }
+
+    /// Settings that cannot be written are logged and shown too.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn settings_that_cannot_be_written_are_shown() {
+        let emulator = spawn_emulator().await;
+        let dir = tempfile::tempdir().unwrap();
+        let mut harness = app(dir.path(), custom_args(&emulator));
+        step_until(&mut harness, "the login form", |h| {
+            h.state().state().screen() == Screen::Login
+        });
+        let settings = dir.path().join("config/settings.json");
+        harness.state().disk().fail_writes_to(settings.clone());
+        harness.get_by_label("Dark").click();
+        wait_for_text(&mut harness, "Your settings could not be saved");
+        let on_disk = std::fs::read_to_string(&settings).unwrap_or_default();
+        assert!(!on_disk.to_lowercase().contains("dark"), "{on_disk}");
+    }
+
+    /// The profile export is written whole or not at all: a write that fails half way (temporary file
+    /// complete, not yet renamed) leaves the file at the target as it was, says so in the export window,
+    /// and leaves no temporary file; another target is written.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_failed_export_leaves_the_old_file_untouched() {
+        use crate::ui_support::{click, own_editor, set_field};
+        use profile_editor::ui::editor::files::FileResult;
+
+        let emulator = spawn_emulator().await;
+        let dir = tempfile::tempdir().unwrap();
+        let (mut harness, _) = alice_app(dir.path(), &emulator);
+        let out = dir.path().join("profile.json");
+        std::fs::write(&out, "the old export").unwrap();
+        harness.state().disk().fail_writes_to(out.clone());
+
+        click(&mut harness, "Export JSON…");
+        set_field(&mut harness, "File path", &out.display().to_string());
+        click(&mut harness, "Export");
+        step_until(&mut harness, "the export's answer", |h| {
+            own_editor(h).files().result().is_some()
+        });
+        let Some(FileResult::Failed(message)) = own_editor(&harness).files().result() else {
+            panic!("{:?}", own_editor(&harness).files().result())
+        };
+        assert!(message.starts_with("Could not write the file"), "{message}");
+        wait_for_text(&mut harness, "Could not write the file");
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "the old export");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .map(|entry| entry.file_name())
+            .collect();
+        assert!(
+            !names
+                .iter()
+                .any(|name| name.to_string_lossy().ends_with(".tmp")),
+            "{names:?}"
+        );
+
+        let other = dir.path().join("other.json");
+        set_field(&mut harness, "File path", &other.display().to_string());
+        click(&mut harness, "Export");
+        step_until(&mut harness, "the second export", |h| {
+            matches!(
+                own_editor(h).files().result(),
+                Some(FileResult::Exported(_))
+            )
+        });
+        let exported: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&other).unwrap()).unwrap();
+        assert_eq!(exported["email"], json!(ALICE.0));
+    }
+
+    /// An import is read by the disk worker: while the disk is slow the window says it is reading and
+    /// nothing is applied; the values arrive as pending edits once it is read.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn an_import_is_read_off_the_ui_thread() {
+        use crate::ui_support::{click, own_editor, set_field};
+
+        let emulator = spawn_emulator().await;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("in.json");
+        std::fs::write(&file, r#"{"name": "Alice Imported"}"#).unwrap();
+        let (mut harness, _) = alice_app(dir.path(), &emulator);
+        harness.state().disk().hold();
+        click(&mut harness, "Import JSON…");
+        set_field(&mut harness, "File path", &file.display().to_string());
+        click(&mut harness, "Import");
+        assert!(own_editor(&harness).files().is_waiting());
+        assert!(harness.query_by_label("Reading the file…").is_some());
+        assert_eq!(pending_name(&harness), None);
+        harness.state().disk().release();
+        step_until(&mut harness, "the imported value", |h| {
+            pending_name(h) == Some(json!("Alice Imported"))
+        });
     }
 }

@@ -1,5 +1,8 @@
 //! Kittest plumbing shared by the ui_* tests: an emulator on its own runtime (`Rig`), the whole app in a
-//! harness and the steps that drive it, and the editor view in a harness with text set by accesskit.
+//! harness and the steps that drive it (each screen a step waits for gets the accessibility check), the
+//! app's own-profile editor as the ui_editor and ui_safety tests drive it, a `Switch` to take the network
+//! away or put another server in its place, and the editor view alone in a harness for pure drawing
+//! (layout, fonts), with text set by accesskit.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -152,7 +155,9 @@ pub(crate) fn app_sized(
 /// frames than kittest's default of 4.
 pub(crate) const APP_MAX_STEPS: u64 = 16;
 
-/// Steps the app until `done` holds; fails the test with `what` after [`ANSWER_TIMEOUT`].
+/// Steps the app until `done` holds, then checks that every control on the screen it reached has a name
+/// (`Harness::check_accessibility`, which kittest runs only in `run`, never in `step`); fails the test
+/// with `what` after [`ANSWER_TIMEOUT`].
 pub(crate) fn step_until(
     harness: &mut Harness<'static, App>,
     what: &str,
@@ -162,6 +167,7 @@ pub(crate) fn step_until(
     loop {
         harness.step();
         if done(harness) {
+            harness.check_accessibility();
             return;
         }
         assert!(
@@ -218,6 +224,168 @@ pub(crate) fn wait_for_editor(harness: &mut Harness<'static, App>, identity: &st
     });
     wait_for_text(harness, &format!("Logged in as {identity}"));
     assert!(harness.state().editor().is_some());
+}
+
+// ------------------------------------------------------------------------------------------------
+// The real app's own-profile editor: what the ui_editor and ui_safety tests drive.
+
+/// The app connected to `rig`'s emulator (through the recording proxy), logged in as `user`, its editor open.
+pub(crate) fn editor_app(rig: &Rig, dir: &Path, user: (&str, &str)) -> Harness<'static, App> {
+    editor_app_at(dir, custom_args(&rig.emulator), user)
+}
+
+/// The app with the Custom connection `connection`, logged in as `user`, its editor open.
+pub(crate) fn editor_app_at(
+    dir: &Path,
+    connection: ConnectionArgs,
+    user: (&str, &str),
+) -> Harness<'static, App> {
+    let mut harness = app_sized(dir, connection, [1280.0, 1100.0]);
+    log_in(&mut harness, user, false);
+    wait_for_editor(&mut harness, user.0);
+    // The grid's first frame is a sizing pass: let it settle.
+    settle(&mut harness);
+    harness
+}
+
+/// A few frames, so that what a click or a typed text changed is drawn (and laid out) before it is read;
+/// then every control on screen must have a name.
+pub(crate) fn settle(harness: &mut Harness<'static, App>) {
+    for _ in 0..3 {
+        harness.step();
+    }
+    harness.check_accessibility();
+}
+
+/// The open own-profile editor.
+pub(crate) fn own_editor<'h>(harness: &'h Harness<'static, App>) -> &'h EditorView {
+    harness.state().editor().expect("the editor is open")
+}
+
+/// The text of the own-profile editor's editable field `name`.
+pub(crate) fn field_text(harness: &Harness<'static, App>, name: &str) -> String {
+    own_editor(harness)
+        .session()
+        .field(name)
+        .expect("editable field")
+        .text
+        .clone()
+}
+
+/// Replaces the whole text of the input labelled `label` (as assistive technology does) and lets it land.
+pub(crate) fn set_field(harness: &mut Harness<'static, App>, label: &str, text: &str) {
+    text_input(harness, label)
+        .unwrap_or_else(|| panic!("no text input {label:?}"))
+        .set_text_value_accesskit(text);
+    settle(harness);
+}
+
+/// Clicks the control labelled `label` and lets the click land.
+pub(crate) fn click(harness: &mut Harness<'static, App>, label: &str) {
+    harness.get_by_label(label).click();
+    settle(harness);
+}
+
+/// Ctrl+S, then waits for the review (which must open).
+pub(crate) fn open_review(harness: &mut Harness<'static, App>) {
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
+    step_until(harness, "the review", |h| {
+        h.query_by_label("Review changes").is_some() && h.query_by_label("Confirm save").is_some()
+    });
+}
+
+/// Ctrl+S, "Confirm save", then steps until the save the app sent through its worker has been answered.
+pub(crate) fn save_with_review(harness: &mut Harness<'static, App>) {
+    open_review(harness);
+    harness.get_by_label("Confirm save").click();
+    wait_for_save(harness);
+}
+
+/// Steps until the own-profile editor has started a save and its answer has come back (succeeded, failed,
+/// or a conflict to resolve).
+pub(crate) fn wait_for_save(harness: &mut Harness<'static, App>) {
+    step_until(harness, "the save to start", |h| {
+        own_editor(h).session().is_saving()
+    });
+    step_until(harness, "the save's answer", |h| {
+        !own_editor(h).session().is_saving()
+    });
+    settle(harness);
+}
+
+/// A TCP forwarder on 127.0.0.1 in front of a server, whose target can be changed or taken away while the
+/// app stays connected to its one address: the network going away (every connection cut, new ones closed at
+/// once) and coming back, or another server answering in its place.
+pub(crate) struct Switch {
+    origin: String,
+    target: tokio::sync::watch::Sender<Option<std::net::SocketAddr>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Switch {
+    /// Starts on `runtime`, forwarding to `origin` (`http://127.0.0.1:PORT`).
+    pub(crate) fn start(runtime: &tokio::runtime::Runtime, origin: &str) -> Self {
+        let (target, watch) = tokio::sync::watch::channel(Some(socket_addr(origin)));
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("the switch binds");
+        let origin = format!("http://{}", listener.local_addr().unwrap());
+        let task = runtime.spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let mut watch = watch.clone();
+                let Some(to) = *watch.borrow_and_update() else {
+                    continue; // Dropped: closed at once.
+                };
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(to).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        // Any change of target cuts the connections made to the old one.
+                        _ = watch.changed() => {}
+                    }
+                });
+            }
+        });
+        Self {
+            origin,
+            target,
+            task,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT` of the switch.
+    pub(crate) fn origin(&self) -> String {
+        self.origin.clone()
+    }
+
+    /// Forwards to `origin` from now on (`None`: the network is gone).
+    pub(crate) fn set_target(&self, origin: Option<&str>) {
+        self.target.send_replace(origin.map(socket_addr));
+    }
+}
+
+impl Drop for Switch {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn socket_addr(origin: &str) -> std::net::SocketAddr {
+    origin
+        .trim_start_matches("http://")
+        .parse()
+        .expect("an http://IP:PORT origin")
+}
+
+/// The Custom connection through `switch` to the demo application.
+pub(crate) fn switched_args(switch: &Switch) -> ConnectionArgs {
+    ConnectionArgs {
+        server: Some(switch.origin()),
+        app_id: Some(DEMO_APP_ID.to_owned()),
+        api_key: Some(DEMO_API_KEY.to_owned()),
+    }
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -318,14 +486,158 @@ pub(crate) fn overlaps(a: egui::Rect, b: egui::Rect) -> bool {
     overlap.width() > 1.0 && overlap.height() > 1.0
 }
 
-/// Every control lies inside the window and overlaps no other control; no text (a label, clipped to the
-/// window as the screen clips it) runs over a control it does not belong to.
+/// What the screen shows of `node`, in points: its AccessKit rectangle cut by every clip egui drew it under
+/// (a scroll area's viewport, a panel, a table cell, a window) and by `window`; `Rect::NOTHING` when none
+/// of it shows.
+///
+/// AccessKit cannot say: egui 0.37 gives every node its whole widget rectangle (a label scrolled out of
+/// its scroll area keeps its place past the area's edge, over whatever lies there) and sets neither
+/// `clips_children` nor a `ScrollView` role (a scroll area is a plain `GenericContainer`). egui's own record
+/// of the last frame's widgets can: each widget's `interact_rect` is its rectangle cut by the clip of the
+/// `Ui` that placed it, which is what that `Ui`'s painter clips its text to. A label wrapped over several
+/// rows records only its last row there, so for a node whose recorded rectangle is not its AccessKit one
+/// the clip is read from the `Ui` that placed it (whose record is its own rectangle, which holds the
+/// label's, cut by the same clip). Panics when egui has no record to decide from.
+pub(crate) fn visible_rect<S>(
+    harness: &Harness<'_, S>,
+    records: &WidgetRecords,
+    node: &egui_kittest::Node<'_>,
+    window: egui::Rect,
+) -> egui::Rect {
+    shown(
+        node.rect(),
+        clip_of(harness, records, node).intersect(window),
+    )
+}
+
+/// What of `rect` shows through `clip` (`Rect::NOTHING` for nothing).
+fn shown(rect: egui::Rect, clip: egui::Rect) -> egui::Rect {
+    let shown = rect.intersect(clip);
+    if shown.width() > 0.0 && shown.height() > 0.0 {
+        shown
+    } else {
+        egui::Rect::NOTHING
+    }
+}
+
+/// The clip egui drew `node` under, as [`visible_rect`] finds it (cut to the rectangle of the `Ui` that
+/// placed the node, which holds the node's).
+fn clip_of<S>(
+    harness: &Harness<'_, S>,
+    records: &WidgetRecords,
+    node: &egui_kittest::Node<'_>,
+) -> egui::Rect {
+    let rect = node.rect();
+    let own = records.0.get(&node.accesskit_node().locate().0.0).copied();
+    let placed_by = own
+        .and_then(|w| records.0.get(&w.parent_id.value()).copied())
+        .filter(|ui| Some(ui.id) != own.map(|w| w.id));
+    // (rectangle, what its clip leaves of it), in the window's coordinates.
+    let global = |w: egui::WidgetRect| match harness.ctx.layer_transform_to_global(w.layer_id) {
+        Some(to_global) => (to_global * w.rect, to_global * w.interact_rect),
+        None => (w.rect, w.interact_rect),
+    };
+    let same = |a: egui::Rect, b: egui::Rect| {
+        a.expand(0.5).contains_rect(b) && b.expand(0.5).contains_rect(a)
+    };
+    let own = own.unwrap_or_else(|| {
+        panic!(
+            "egui keeps no record of {} at {rect:?}: what of it shows cannot be told",
+            describe(node)
+        )
+    });
+    let (own_rect, own_shown) = global(own);
+    if same(own_rect, rect) {
+        own_shown
+    } else {
+        placed_by
+            .map(global)
+            .filter(|(ui_rect, _)| ui_rect.expand(0.5).contains_rect(rect))
+            .unwrap_or_else(|| {
+                panic!(
+                    "{} at {rect:?} is recorded at {own_rect:?} and its Ui does not hold it: what of it \
+                     shows cannot be told",
+                    describe(node)
+                )
+            })
+            .1
+    }
+}
+
+/// What shows of each row of the text of `label` (egui gives a label's rows to AccessKit as its `TextRun`
+/// children; a label without them counts as one row, its rectangle): a label wrapped from the middle of a
+/// row has a bounding rectangle over the controls before it on that row, where no text of it is.
+fn label_rows_shown<S>(
+    harness: &Harness<'_, S>,
+    records: &WidgetRecords,
+    label: &egui_kittest::Node<'_>,
+    window: egui::Rect,
+) -> Vec<egui::Rect> {
+    let clip = clip_of(harness, records, label).intersect(window);
+    let runs: Vec<egui::Rect> = label
+        .children_recursive()
+        .filter(|n| n.accesskit_node().role() == Role::TextRun)
+        .filter(|n| n.accesskit_node().bounding_box().is_some())
+        .map(|n| n.rect())
+        .collect();
+    let rows = if runs.is_empty() {
+        vec![label.rect()]
+    } else {
+        runs
+    };
+    rows.into_iter()
+        .map(|row| shown(row, clip))
+        .filter(|row| *row != egui::Rect::NOTHING)
+        .collect()
+}
+
+/// egui's record of the widgets of the harness's last frame (its `WidgetRect`s), by AccessKit id.
+pub(crate) struct WidgetRecords(std::collections::HashMap<u64, egui::WidgetRect>);
+
+impl WidgetRecords {
+    pub(crate) fn of<S>(harness: &Harness<'_, S>) -> Self {
+        Self(
+            harness
+                .ctx
+                .viewport_for(egui::ViewportId::ROOT, |viewport| {
+                    viewport
+                        .prev_pass
+                        .widgets
+                        .layers()
+                        .flat_map(|(_, widgets)| widgets.iter())
+                        .map(|w| (w.id.value(), *w))
+                        .collect()
+                }),
+        )
+    }
+}
+
+/// The text a label shows (egui 0.37 gives a label's text to AccessKit as its value, not as its name).
+fn label_text(node: &egui_kittest::Node<'_>) -> String {
+    let node = node.accesskit_node();
+    node.label()
+        .or_else(|| node.value())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Every control lies wholly inside the window and overlaps no other control where both show; no text (a
+/// label) runs over a control it does not belong to where both show. A label belongs to a control that
+/// holds it, that it holds or that it names (AccessKit's `labelled_by`, as egui's combo box row names its
+/// box). Fails too when no text shows at all, so that it never passes for want of anything to check.
+///
+/// "Where it shows" is [`visible_rect`]: text scrolled out of its scroll area, or cut by a table cell or a
+/// panel, is not on screen and counts only for the part that is. The window test takes each control's
+/// whole rectangle (a control pushed past an edge is clipped there, so what shows of it would hide the
+/// fault); a row a scroll area cuts at the window's edge is left out by the caller's `in_scope`. Layers are
+/// not told apart: a popup's control over the view's text counts as an overlap, so scope a dialog's check
+/// to the dialog. The check's own tests are `ui_layout::the_layout_check_*`.
 pub(crate) fn assert_no_overlaps<S>(harness: &Harness<'_, S>, size: [f32; 2], what: &str) {
     assert_layout_where(harness, size, what, 9, |_| true);
 }
 
 /// As [`assert_no_overlaps`], among the nodes `in_scope` keeps (say, one dialog's), of which at least
-/// `min_controls` are controls.
+/// `min_controls` are controls and at least one is a label that shows.
 pub(crate) fn assert_layout_where<S>(
     harness: &Harness<'_, S>,
     size: [f32; 2],
@@ -334,55 +646,82 @@ pub(crate) fn assert_layout_where<S>(
     in_scope: impl Fn(&egui_kittest::Node<'_>) -> bool,
 ) {
     let window = egui::Rect::from_min_size(egui::Pos2::ZERO, size.into());
+    let records = WidgetRecords::of(harness);
     let nodes: Vec<_> = harness
         .root()
         .children_recursive()
         .filter(|n| in_scope(n))
         .collect();
-    let controls: Vec<(String, egui::Rect, _)> = nodes
+    // (name, whole rectangle, what shows of it, the nodes of the control and of its own labels)
+    let controls: Vec<(String, egui::Rect, egui::Rect, Vec<_>)> = nodes
         .iter()
         .filter(|n| is_control(n))
-        .map(|n| (describe(n), n.rect(), n.accesskit_node().id()))
-        .filter(|(_, rect, _)| rect.width() > 0.0 && rect.height() > 0.0)
+        .map(|n| {
+            let rect = n.rect();
+            let node = n.accesskit_node();
+            let own = std::iter::once(node.id())
+                .chain(node.labelled_by().map(|l| l.id()))
+                .collect();
+            (
+                describe(n),
+                rect,
+                visible_rect(harness, &records, n, window),
+                own,
+            )
+        })
+        .filter(|(_, rect, _, _)| rect.width() > 0.0 && rect.height() > 0.0)
         .collect();
     assert!(
         controls.len() >= min_controls,
         "{what}: too few controls: {controls:?}"
     );
-    for (name, rect, _) in &controls {
+    for (name, rect, _, _) in &controls {
         assert!(
             window.expand(0.5).contains_rect(*rect),
             "{what}: {name} at {rect:?} lies outside the window {window:?}"
         );
     }
-    for (i, (a, ra, _)) in controls.iter().enumerate() {
-        for (b, rb, _) in &controls[i + 1..] {
+    for (i, (a, _, ra, _)) in controls.iter().enumerate() {
+        for (b, _, rb, _) in &controls[i + 1..] {
             assert!(
                 !overlaps(*ra, *rb),
-                "{what}: {a} at {ra:?} overlaps {b} at {rb:?}"
+                "{what}: {a} shown at {ra:?} overlaps {b} shown at {rb:?}"
             );
         }
     }
+    let mut labels_shown = 0;
     for label in nodes.iter().filter(|n| {
-        let node = n.accesskit_node();
         // A label without text is a container of egui's (the combo box's and its label's row).
-        !node.is_hidden()
-            && node.role() == Role::Label
-            && !node.label().unwrap_or_default().is_empty()
+        !n.accesskit_node().is_hidden()
+            && n.accesskit_node().role() == Role::Label
+            && !label_text(n).is_empty()
     }) {
-        let rect = label.rect().intersect(window);
-        if rect.width() <= 0.0 || rect.height() <= 0.0 {
+        let rows = label_rows_shown(harness, &records, label, window);
+        if rows.is_empty() {
             continue;
         }
-        let ancestors: Vec<_> = std::iter::successors(label.parent(), |n| n.parent())
+        labels_shown += 1;
+        // The label belongs to a control that holds it (a button's text), that it holds (egui's row of a
+        // combo box and its label, which names the box), or that it names.
+        let kin: Vec<_> = std::iter::successors(Some(*label), |n| n.parent())
+            .chain(label.children_recursive())
             .map(|n| n.accesskit_node().id())
             .collect();
-        for (name, control, id) in &controls {
-            assert!(
-                ancestors.contains(id) || !overlaps(rect, *control),
-                "{what}: text {} at {rect:?} runs over {name} at {control:?}",
-                describe(label)
-            );
+        for (name, _, control, own) in &controls {
+            if own.iter().any(|id| kin.contains(id)) {
+                continue;
+            }
+            for row in &rows {
+                assert!(
+                    !overlaps(*row, *control),
+                    "{what}: text {:?} shown at {row:?} runs over {name} shown at {control:?}",
+                    label_text(label)
+                );
+            }
         }
     }
+    assert!(
+        labels_shown > 0,
+        "{what}: no text shows: nothing was checked"
+    );
 }

@@ -1,16 +1,20 @@
 //! The admin's Users browser (`ui::users::UsersView`) driven with egui_kittest against a real in-process
 //! emulator, and the export job (`users_admin::export`) run directly: sorting, quick search, invalid `where`
 //! clauses, paging with a bounded cache, and exports (exact content, cancel, failure).
-//! The test plays the app's part: every `UsersAction` is run with the real `Client` and answered back.
+//! The host runs the app's own wiring: every request the view sends goes through the worker's
+//! `app::users::run` with the real `Client`, and its answer back through `UsersView::answer`.
 
 use std::path::Path;
 use std::sync::Arc;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
+use profile_editor::app::users::{self, CloudCodeKey};
 use profile_editor::backendless::client::{Client, Password, UserToken};
+use profile_editor::cli::DEMO_CLOUDCODE_KEY;
 use profile_editor::emulator::EmulatorConfig;
-use profile_editor::ui::users::{UsersAction, UsersView};
+use profile_editor::ui::users::UsersView;
+use profile_editor::users_admin::requests::{UsersAnswer, UsersOutcome, UsersRequest};
 use profile_editor::users_admin::{
     self, ExportControl, ExportError, ExportFormat, PAGE_SIZE, RowState, UsersQuery,
 };
@@ -48,11 +52,16 @@ impl Rig {
     }
 }
 
-/// The harness state: the view plus what the app would do with its actions.
+/// The harness state: the view plus the app's wiring for it. Every request the view sends is run by the
+/// worker's own function (`app::users::run`) with the real `Client`, and its answer goes back through the
+/// view's one entry point (`UsersView::answer`), as in the app; the host maps nothing itself. Only the
+/// desktop's save dialog is played: it closes without a path, as where no dialog can be shown.
 struct UsersState {
     view: UsersView,
     client: Client,
     token: UserToken,
+    /// The app's data dir (nothing is deleted here, so nothing is written to it).
+    data_dir: tempfile::TempDir,
     handle: tokio::runtime::Handle,
     /// Frames in a row without an action; the view is settled after two.
     idle_frames: u32,
@@ -69,10 +78,13 @@ impl UsersState {
         let token = rig.token(user);
         let schema = rig.schema(&token);
         let columns: Vec<String> = columns.iter().map(|c| (*c).to_owned()).collect();
+        let mut view = UsersView::new(schema, &columns);
+        view.set_no_dialog_reason(Some("No file dialog in tests."));
         Self {
-            view: UsersView::new(schema, &columns),
+            view,
             client: rig.client(),
             token,
+            data_dir: tempfile::tempdir().unwrap(),
             handle: rig.runtime.handle().clone(),
             idle_frames: 0,
             page_requests: Vec::new(),
@@ -81,77 +93,37 @@ impl UsersState {
         }
     }
 
-    fn handle(&mut self, action: UsersAction) {
-        match action {
-            UsersAction::Count {
-                generation,
-                where_clause,
-            } => {
-                let result = self.handle.block_on(
-                    self.client
-                        .count_users(Some(&self.token), where_clause.as_deref()),
-                );
-                match result {
-                    Ok(total) => self.view.count_loaded(generation, total),
-                    Err(error) => self.view.load_failed(generation, None, &error),
-                }
+    fn handle(&mut self, outcome: UsersOutcome) {
+        let request = match outcome {
+            UsersOutcome::Columns(columns) => {
+                self.remembered_columns = Some(columns);
+                return;
             }
-            UsersAction::LoadPage {
-                generation,
-                page,
-                query,
-            } => {
-                self.page_requests.push(page);
-                let result = self
-                    .handle
-                    .block_on(self.client.find_users(Some(&self.token), &query));
-                match result {
-                    Ok(rows) => self.view.page_loaded(generation, page, rows),
-                    Err(error) => self.view.load_failed(generation, Some(page), &error),
-                }
-            }
-            UsersAction::Export {
-                path,
-                format,
-                query,
-                columns,
-                control,
-            } => {
-                let result = self.handle.block_on(users_admin::export(
-                    &self.client,
-                    &self.token,
-                    &query,
-                    &columns,
-                    format,
-                    &path,
-                    &control,
-                ));
-                self.view.export_finished(result);
-            }
-            UsersAction::PickExportPath { .. } => {
-                self.view.dialog_unavailable("No file dialog in tests.");
-            }
-            UsersAction::OpenRecord { object_id } => {
-                let result = self
-                    .handle
-                    .block_on(self.client.get_user(Some(&self.token), &object_id));
-                self.view.related_loaded(&object_id, result);
-            }
-            UsersAction::ColumnsChanged(columns) => self.remembered_columns = Some(columns),
-            // The admin's actions are driven in ui_users_admin.rs.
-            UsersAction::Admin(_) => {}
-            UsersAction::ReloadSchema => {
-                self.schema_reads += 1;
-                let descriptors = self
-                    .handle
-                    .block_on(self.client.describe_user_class(Some(&self.token)))
-                    .unwrap();
-                self.view
-                    .schema_loaded(profile_editor::model::schema::Schema::from_descriptors(
-                        descriptors,
-                    ));
-            }
+            UsersOutcome::Send(request) => request,
+        };
+        match &request {
+            UsersRequest::Page { page, .. } => self.page_requests.push(*page),
+            UsersRequest::Schema { .. } => self.schema_reads += 1,
+            _ => {}
         }
+        let answer = match request {
+            // The desktop's part: no dialog here, so it gives no path.
+            UsersRequest::PickExportPath { ticket, .. } => {
+                UsersAnswer::ExportPath { ticket, path: None }
+            }
+            request => {
+                // The Local demo's connection: the app sends its emulator's CloudCode key.
+                let key = CloudCodeKey::new(DEMO_CLOUDCODE_KEY);
+                let context = users::UsersContext {
+                    user_token: &self.token,
+                    cloudcode_key: key.as_ref(),
+                    data_dir: self.data_dir.path(),
+                };
+                self.handle
+                    .block_on(users::run(request, Some(&self.client), context))
+            }
+        };
+        self.view.answer(answer);
     }
 }
 
@@ -160,9 +132,9 @@ fn harness(state: UsersState) -> Harness<'static, UsersState> {
         .with_size([1200.0, 800.0])
         .build_ui_state(
             |ui, state: &mut UsersState| match state.view.ui(ui) {
-                Some(action) => {
+                Some(outcome) => {
                     state.idle_frames = 0;
-                    state.handle(action);
+                    state.handle(outcome);
                 }
                 None => state.idle_frames += 1,
             },
@@ -1170,7 +1142,7 @@ mod app {
                 .session()
                 .original()
                 .object_id(),
-            harness.state().state().session().unwrap().object_id
+            &harness.state().state().session().unwrap().object_id
         );
     }
 
@@ -1257,7 +1229,10 @@ fn a_relation_in_the_inspector_opens_the_related_record_and_back_returns() {
     assert_eq!(harness.query_all_by_label("alice").count(), 2);
     harness.get_by_label("Back").click();
     settle(&mut harness);
-    assert_eq!(harness.state().view.selected().unwrap().object_id(), bob_id);
+    assert_eq!(
+        harness.state().view.selected().unwrap().object_id(),
+        &bob_id
+    );
     assert!(harness.query_by_label("Back").is_none());
 }
 
@@ -1289,5 +1264,8 @@ fn a_related_record_that_is_gone_says_so_in_the_inspector() {
         "The related record {alice_id} does not exist (it may have been deleted)."
     ));
     // Bob stays shown.
-    assert_eq!(harness.state().view.selected().unwrap().object_id(), bob_id);
+    assert_eq!(
+        harness.state().view.selected().unwrap().object_id(),
+        &bob_id
+    );
 }

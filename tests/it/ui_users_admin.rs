@@ -2,9 +2,9 @@
 //! disable / enable (with the CloudCode key, and what is said without one), roles (show, assign,
 //! unassign, refusals beside the control, the role filter), delete after typing the identity (with the
 //! copy in the data dir), create from a typed form, and bulk actions over a selection (partial failure,
-//! Cancel, export). The harness plays the app's part with the app's own code: `UsersScreen` turns the
-//! view's actions into requests, the connection's CloudCode key is attached as the app does, and the
-//! worker's `users::run` runs them on a runtime; answers go back through `UsersScreen::answer`.
+//! Cancel, export). The harness runs the app's own wiring: the requests `UsersScreen` returns go to the
+//! worker's `users::run` (with the connection's CloudCode key, as the app's command carries it) on a
+//! runtime, and every answer back through `UsersScreen::answer`; only the save dialog is played.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -13,7 +13,7 @@ use std::time::Duration;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use profile_editor::app::users::{
-    CloudCodeKey, UsersAnswer, UsersOutcome, UsersRequest, UsersScreen,
+    self, CloudCodeKey, UsersAnswer, UsersOutcome, UsersRequest, UsersScreen,
 };
 use profile_editor::backendless::client::{Client, Password, UserToken};
 use profile_editor::backendless::error::ApiError;
@@ -57,7 +57,7 @@ impl Host {
         let (answer_tx, answers) = mpsc::channel();
         // As the app does for the session's user.
         let mut screen = UsersScreen::new(schema);
-        screen.set_own_object_id(me.object_id());
+        screen.set_own_object_id(me.object_id().clone());
         Self {
             screen,
             client: rig.client(),
@@ -74,23 +74,31 @@ impl Host {
         }
     }
 
-    fn send(&mut self, mut request: UsersRequest) {
+    fn send(&mut self, request: UsersRequest) {
         self.sent.push(format!("{request:?}"));
-        if matches!(request, UsersRequest::PickExportPath { .. }) {
+        if let UsersRequest::PickExportPath { ticket, .. } = request {
             // No native dialog in tests: it "chose" the export path.
-            self.screen
-                .answer(UsersAnswer::ExportPath(Some(self.export_path.clone())));
+            self.screen.answer(UsersAnswer::ExportPath {
+                ticket,
+                path: Some(self.export_path.clone()),
+            });
             return;
         }
-        // As the app and its worker do.
-        request.attach_cloudcode_key(self.key.clone());
-        request.attach_data_dir(&self.data_dir);
+        // The worker's own function, with what the app's command carries (the connection's key) and
+        // the worker's data dir.
         let client = self.client.clone();
         let token = self.token.clone();
+        let key = self.key.clone();
+        let data_dir = self.data_dir.clone();
         let tx = self.answer_tx.clone();
         self.pending += 1;
         self.handle.spawn(async move {
-            let answer = profile_editor::app::users::run(request, Some(&client), &token).await;
+            let context = users::UsersContext {
+                user_token: &token,
+                cloudcode_key: key.as_ref(),
+                data_dir: &data_dir,
+            };
+            let answer = users::run(request, Some(&client), context).await;
             tx.send(answer).ok();
         });
     }
@@ -221,7 +229,7 @@ fn status_of(h: &Harness<'_, Host>, rig: &Rig, identity: &str) -> String {
         .runtime
         .block_on(
             rig.client()
-                .get_user(Some(token), &object_id(rig, identity)),
+                .get_user(Some(token), &parsed_id(rig, identity)),
         )
         .unwrap();
     record
@@ -230,6 +238,11 @@ fn status_of(h: &Harness<'_, Host>, rig: &Rig, identity: &str) -> String {
         .as_str()
         .unwrap()
         .to_owned()
+}
+
+/// [`object_id`] as the client takes it.
+fn parsed_id(rig: &Rig, identity: &str) -> profile_editor::model::ObjectId {
+    profile_editor::model::ObjectId::parse(object_id(rig, identity)).expect("an objectId")
 }
 
 fn object_id(rig: &Rig, identity: &str) -> String {
@@ -339,7 +352,7 @@ fn roles_show_in_the_inspector_and_are_assigned_and_taken_away_with_refusals_bes
         rig.runtime
             .block_on(
                 rig.client_with_key(DEMO_CLOUDCODE_KEY)
-                    .roles_of(None, &object_id(rig, BOB.0)),
+                    .roles_of(None, &parsed_id(rig, BOB.0)),
             )
             .unwrap()
     };
@@ -468,7 +481,7 @@ fn deleting_needs_the_identity_typed_and_first_keeps_a_copy_in_the_data_dir() {
     assert!(h.query_by_label(BOB.0).is_none());
     assert!(matches!(
         login_error(&rig, BOB),
-        Some(ApiError::InvalidCredentials)
+        Some(ApiError::InvalidCredentials { .. })
     ));
     assert_eq!(
         requests_to(&rig, "DELETE", &format!("/data/Users/{bob_id}")).len(),

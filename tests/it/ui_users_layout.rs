@@ -11,7 +11,7 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use profile_editor::app::state::Screen as AppScreen;
-use profile_editor::app::users::{UsersAnswer, UsersOutcome, UsersRequest, UsersScreen};
+use profile_editor::app::users::{Ticket, UsersAnswer, UsersOutcome, UsersRequest, UsersScreen};
 use profile_editor::app::{App, AppOptions};
 use profile_editor::backendless::wire::PropertyDescriptor;
 use profile_editor::emulator::EmulatorConfig;
@@ -256,14 +256,15 @@ fn long_values_stay_inside_the_inspector_at_every_size() {
 
 // ------------------------------------------------------------------------------------------------
 // The "Save to" row: only after the native dialog gave no path, gone once the export starts or is
-// cancelled. The app's own Users screen (`app::users::UsersScreen`) in a harness; the test plays the
+// cancelled. The app's own Users screen (`ui::users::UsersScreen`) in a harness; the test plays the
 // worker, answering the dialog with no path, as `rfd` does without a desktop portal.
 
 struct Screen {
     screen: UsersScreen,
-    /// Dialogs asked for and exports started, not yet answered.
-    dialogs: usize,
+    /// Dialogs asked for and exports started (with their tickets), not yet answered.
+    dialogs: Vec<Ticket>,
     exports: Vec<std::path::PathBuf>,
+    export_tickets: Vec<Ticket>,
 }
 
 fn users_screen() -> Harness<'static, Screen> {
@@ -273,19 +274,21 @@ fn users_screen() -> Harness<'static, Screen> {
             |ui, state: &mut Screen| {
                 let columns = ["email".to_owned(), "name".to_owned()];
                 match state.screen.ui(ui, &columns) {
-                    Some(UsersOutcome::Send(UsersRequest::PickExportPath { .. })) => {
-                        state.dialogs += 1
+                    Some(UsersOutcome::Send(UsersRequest::PickExportPath { ticket, .. })) => {
+                        state.dialogs.push(ticket);
                     }
-                    Some(UsersOutcome::Send(UsersRequest::Export { path, .. })) => {
-                        state.exports.push(path)
+                    Some(UsersOutcome::Send(UsersRequest::Export { ticket, path, .. })) => {
+                        state.exports.push(path);
+                        state.export_tickets.push(ticket);
                     }
                     _ => {}
                 }
             },
             Screen {
                 screen: UsersScreen::new(Schema::default()),
-                dialogs: 0,
+                dialogs: Vec::new(),
                 exports: Vec::new(),
+                export_tickets: Vec::new(),
             },
         );
     harness.run();
@@ -301,12 +304,16 @@ fn path_row_shown(harness: &Harness<'static, Screen>) -> bool {
 fn export_without_a_dialog(harness: &mut Harness<'static, Screen>) {
     harness.get_by_label("Export…").click();
     harness.run();
-    assert_eq!(harness.state().dialogs, 1, "the native dialog is asked for");
-    harness.state_mut().dialogs = 0;
+    assert_eq!(
+        harness.state().dialogs.len(),
+        1,
+        "the native dialog is asked for"
+    );
+    let ticket = harness.state_mut().dialogs.remove(0);
     harness
         .state_mut()
         .screen
-        .answer(UsersAnswer::ExportPath(None));
+        .answer(UsersAnswer::ExportPath { ticket, path: None });
     harness.run();
 }
 
@@ -338,13 +345,11 @@ fn the_save_to_row_shows_only_after_the_dialog_gave_no_path() {
     harness.run();
     assert_eq!(harness.state().exports, std::slice::from_ref(&path));
     assert!(!path_row_shown(&harness), "the row stays while exporting");
-    harness
-        .state_mut()
-        .screen
-        .answer(UsersAnswer::Exported(Ok(ExportSummary {
-            records: 0,
-            path,
-        })));
+    let ticket = harness.state().export_tickets[0];
+    harness.state_mut().screen.answer(UsersAnswer::Exported {
+        ticket,
+        result: Ok(ExportSummary { records: 0, path }),
+    });
     harness.run();
     assert!(
         harness

@@ -441,7 +441,13 @@ fn saving_after_the_account_was_deleted_says_so_keeps_the_edits_and_does_not_ret
     let exported = dir.path().join("mine.json");
     set_text(&mut harness, "File path", &exported.display().to_string());
     harness.get_by_label("Export").click();
-    harness.run();
+    // Written by the app's disk worker (a spinner meanwhile): step until it is done.
+    step_until(&mut harness, "the export", |h| {
+        matches!(
+            h.state().editor().unwrap().files().result(),
+            Some(profile_editor::ui::editor::files::FileResult::Exported(_))
+        )
+    });
     let written: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&exported).unwrap()).unwrap();
     assert_eq!(
@@ -457,7 +463,7 @@ fn saving_after_the_account_was_deleted_says_so_keeps_the_edits_and_does_not_ret
     let requests = rig.emulator.proxy.requests();
     let reads = requests
         .iter()
-        .filter(|r| r.method == "GET" && r.path.contains(&object_id))
+        .filter(|r| r.method == "GET" && r.path.contains(object_id.as_str()))
         .count();
     let writes = requests.iter().filter(|r| r.method == "PUT").count();
     assert_eq!((reads, writes), (1, 0), "{requests:?}");

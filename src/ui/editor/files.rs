@@ -1,10 +1,14 @@
 //! Export of the profile as JSON and import of values from a JSON file as pending edits, with the report
 //! of what was applied and what was refused. The path is typed or chosen in the native dialog (`rfd`, run
 //! on its own thread so the UI never waits on it); where the system has no native dialog, the window says
-//! so and the path field is the way.
+//! so and the path field is the way. The file is written (atomically, owner-only) and read by the app's
+//! disk worker (`app::disk`), whose answers this window drains; a bare view without one (view tests) does
+//! the same write and read inline.
 
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, TryRecvError};
+
+use crate::app::disk::{DiskAnswer, DiskDone, DiskHandle, Purpose};
 
 use egui::RichText;
 
@@ -46,6 +50,10 @@ pub struct FilesView {
     dialog: Option<Receiver<Option<PathBuf>>>,
     /// Why the native dialog cannot be used here, if it cannot.
     no_dialog: Option<String>,
+    /// The disk worker (answering on the receiver), once the app gave one.
+    disk: Option<(DiskHandle, Receiver<DiskAnswer>)>,
+    /// The file being written or read by the disk worker; cleared by its answer.
+    waiting: Option<PathBuf>,
 }
 
 impl Default for FilesView {
@@ -56,6 +64,8 @@ impl Default for FilesView {
             result: None,
             dialog: None,
             no_dialog: native_dialog_problem(),
+            disk: None,
+            waiting: None,
         }
     }
 }
@@ -72,10 +82,21 @@ fn native_dialog_problem() -> Option<String> {
 }
 
 impl FilesView {
+    /// Lets the window write and read its files through `disk` (off the UI thread).
+    pub fn set_disk(&mut self, disk: &DiskHandle) {
+        let (reply, answers) = std::sync::mpsc::channel();
+        self.disk = Some((disk.replying_to(reply), answers));
+    }
+
     /// Opens the window for `mode`.
     pub fn open(&mut self, mode: FileMode) {
         self.mode = Some(mode);
         self.result = None;
+    }
+
+    /// Whether a write or read is on its way.
+    pub fn is_waiting(&self) -> bool {
+        self.waiting.is_some()
     }
 
     /// Whether the window is open.
@@ -97,19 +118,64 @@ impl FilesView {
             self.result = Some(FileResult::Failed("Enter a file path first.".to_owned()));
             return;
         }
-        self.result = Some(match mode {
+        if self.waiting.is_some() {
+            return;
+        }
+        self.result = None;
+        let (purpose, job) = match mode {
             FileMode::Export | FileMode::ExportWithChanges => {
-                match std::fs::write(&path, export(&exported_record(session, mode))) {
-                    Ok(()) => FileResult::Exported(path),
-                    Err(error) => FileResult::Failed(format!(
-                        "Could not write the file: {error} ({})",
-                        path.display()
-                    )),
-                }
+                let bytes = export(&exported_record(session, mode)).into_bytes();
+                (Purpose::ProfileExport, Some(bytes))
             }
-            FileMode::Import => match std::fs::read_to_string(&path) {
-                Err(error) => FileResult::Failed(format!(
-                    "Could not read the file: {error} ({})",
+            FileMode::Import => (Purpose::ProfileImport, None),
+        };
+        if let Some((disk, _)) = &self.disk {
+            match job {
+                Some(bytes) => disk.write(purpose, path.clone(), bytes),
+                None => disk.read(purpose, path.clone()),
+            }
+            self.waiting = Some(path);
+            return;
+        }
+        // No disk worker (a bare view): the same atomic write and read, inline.
+        let result = match job {
+            Some(bytes) => crate::private_file::write(&path, &bytes).map(|()| DiskDone::Written),
+            None => std::fs::read(&path).map(|bytes| DiskDone::Read {
+                bytes,
+                starts_mid_file: false,
+            }),
+        };
+        self.finish(path, result, session);
+    }
+
+    /// The disk worker's answer, if it is there.
+    fn poll_disk(&mut self, session: &mut EditSession) {
+        let Some(answer) = self
+            .disk
+            .as_ref()
+            .and_then(|(_, answers)| answers.try_recv().ok())
+        else {
+            return;
+        };
+        if self.waiting.as_ref() != Some(&answer.path) {
+            return;
+        }
+        self.waiting = None;
+        self.finish(answer.path, answer.result, session);
+    }
+
+    /// The outcome of a write or read of `path`: exported, or the import applied to `session`.
+    fn finish(
+        &mut self,
+        path: PathBuf,
+        result: std::io::Result<DiskDone>,
+        session: &mut EditSession,
+    ) {
+        self.result = Some(match result {
+            Ok(DiskDone::Written) => FileResult::Exported(path),
+            Ok(DiskDone::Read { bytes, .. }) => match String::from_utf8(bytes) {
+                Err(_) => FileResult::Failed(format!(
+                    "Could not read the file: it is not UTF-8 text ({})",
                     path.display()
                 )),
                 Ok(text) => match import(&text, session.schema()) {
@@ -120,6 +186,18 @@ impl FilesView {
                     }
                 },
             },
+            Ok(DiskDone::Removed) => return,
+            Err(error) => {
+                let doing = if self.mode == Some(FileMode::Import) {
+                    "read"
+                } else {
+                    "write"
+                };
+                FileResult::Failed(format!(
+                    "Could not {doing} the file: {error} ({})",
+                    path.display()
+                ))
+            }
         });
     }
 
@@ -127,6 +205,7 @@ impl FilesView {
     pub fn ui(&mut self, ctx: &egui::Context, session: &mut EditSession) {
         let Some(mode) = self.mode else { return };
         self.poll_dialog(session);
+        self.poll_disk(session);
         let title = match mode {
             FileMode::Export => "Export profile as JSON",
             FileMode::ExportWithChanges => "Export profile with your changes as JSON",
@@ -189,8 +268,21 @@ impl FilesView {
                     FileMode::Export | FileMode::ExportWithChanges => "Export",
                     FileMode::Import => "Import",
                 };
-                if ui.button(button).clicked() {
+                let waiting = self.waiting.is_some();
+                if ui
+                    .add_enabled(!waiting, egui::Button::new(button))
+                    .clicked()
+                {
                     run = true;
+                }
+                if waiting {
+                    ui.horizontal(|ui| {
+                        ui.spinner();
+                        ui.label(match mode {
+                            FileMode::Import => "Reading the file…",
+                            _ => "Writing the file…",
+                        });
+                    });
                 }
                 if let Some(result) = &self.result {
                     ui.separator();
@@ -203,6 +295,8 @@ impl FilesView {
         if !open {
             self.mode = None;
             self.result = None;
+            // A late answer is dropped (the window it was for is gone).
+            self.waiting = None;
         }
     }
 

@@ -261,9 +261,9 @@ fn visible_rows(session: &EditSession, filter: &str, read_only_collapsed: bool) 
         })
         .map(|property| {
             if is_editable_property(property) {
-                Row::Editable(property.name.clone())
+                Row::Editable(property.name.to_string())
             } else {
-                Row::ReadOnly(property.name.clone())
+                Row::ReadOnly(property.name.to_string())
             }
         })
         .collect();

@@ -17,6 +17,7 @@ use egui::{Key, KeyboardShortcut, Modifiers, RichText};
 
 use crate::backendless::error::ApiError;
 use crate::model::diff::Changeset;
+use crate::model::ids::ObjectId;
 use crate::model::merge::merge;
 use crate::model::record::UserRecord;
 use crate::model::schema::Schema;
@@ -53,7 +54,7 @@ pub enum EditorAction {
     /// Sent when the user confirms the review (or presses Retry): send `changes` for `object_id`.
     Save {
         /// The record being saved.
-        object_id: String,
+        object_id: ObjectId,
         /// Only the changed properties (and the password, if changed).
         changes: Changeset,
     },
@@ -257,7 +258,7 @@ impl EditorView {
     /// Offers `draft` (pending edits of an earlier run) in a banner above the grid. A draft of another
     /// record, or an empty one, is not offered.
     pub fn offer_draft(&mut self, draft: Draft) {
-        if draft.object_id == self.session.original().object_id() && !draft.edits.is_empty() {
+        if draft.object_id == *self.session.original().object_id() && !draft.edits.is_empty() {
             self.draft_offer = Some(draft);
         }
     }
@@ -332,6 +333,11 @@ impl EditorView {
     /// Opens the import/export window.
     pub fn open_files(&mut self, mode: FileMode) {
         self.files.open(mode);
+    }
+
+    /// The import/export window writes and reads its files through `disk` (off the UI thread).
+    pub fn set_disk(&mut self, disk: &crate::app::disk::DiskHandle) {
+        self.files.set_disk(disk);
     }
 
     /// Imports `path` as the window's Import does (for tests without a harness).
@@ -574,6 +580,12 @@ impl EditorView {
         }
     }
 
+    /// The app says the session is back after it ended (the same user logged in again): nothing about its
+    /// end shows any more. Whether a session ended is the app's (`AppState`'s) decision, not the editor's.
+    pub fn session_resumed(&mut self) {
+        self.session.session_resumed();
+    }
+
     /// Whether closing the editor would lose edits.
     pub fn has_pending_edits(&self) -> bool {
         self.session.has_pending_edits()
@@ -614,7 +626,7 @@ impl EditorView {
 
     /// Marks `changes` as in flight and builds the action that sends them.
     fn start_save(&mut self, changes: Changeset) -> EditorAction {
-        let object_id = self.session.original().object_id().to_owned();
+        let object_id = self.session.original().object_id().clone();
         self.session.begin_save(changes.clone());
         self.notice = None;
         EditorAction::Save { object_id, changes }

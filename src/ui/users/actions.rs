@@ -1,8 +1,9 @@
 //! The admin's actions on one user, drawn in the inspector under the record's header: status (enable /
 //! disable), roles (list, assign, take away), delete after typing the identity; plus the role filter
 //! next to the quick search. Each control shows its own outcome beside it in plain words. Draws and
-//! queues `UsersAction::Admin` requests; the answers come back through [`UsersView::admin_answer`].
+//! queues `UsersRequest::Admin` requests; the answers come back through [`UsersView::admin_answer`].
 
+use crate::model::ids::ObjectId;
 use crate::model::record::UserRecord;
 use crate::users_admin::bulk::BulkControl;
 use crate::users_admin::manage::{
@@ -11,7 +12,7 @@ use crate::users_admin::manage::{
 use crate::users_admin::selection::Selection;
 use crate::users_admin::{MAX_ROLE_FILTER_USERS, RoleFilter};
 
-use super::{UsersAction, UsersView};
+use super::UsersView;
 
 /// A bulk action in progress.
 #[derive(Debug)]
@@ -30,7 +31,7 @@ pub(super) struct RunningBulk {
 #[derive(Debug, Default)]
 pub(super) struct AdminState {
     /// The user whose roles / status / delete controls the inspector shows (reset when it changes).
-    pub(super) shown: Option<String>,
+    pub(super) shown: Option<ObjectId>,
     /// Their roles: `None` while asked for, `Err` with why not.
     pub(super) roles: Option<Result<Vec<String>, String>>,
     /// The role name typed to assign.
@@ -70,7 +71,7 @@ pub(super) struct AdminState {
     /// The "New user" form, while open.
     pub(super) create: Option<super::create::CreateForm>,
     /// The logged-in admin's objectId: not disabled or deleted from here (it would lock them out).
-    pub(super) own_object_id: Option<String>,
+    pub(super) own_object_id: Option<ObjectId>,
 }
 
 /// Why the admin's own account is left alone.
@@ -79,7 +80,7 @@ pub const OWN_ACCOUNT_NOTE: &str =
 
 impl UsersView {
     /// The logged-in admin's objectId: their own account cannot be disabled or deleted from this view.
-    pub fn set_own_object_id(&mut self, object_id: String) {
+    pub fn set_own_object_id(&mut self, object_id: ObjectId) {
         self.admin.own_object_id = Some(object_id);
     }
 
@@ -94,7 +95,7 @@ impl UsersView {
                 result,
             } => {
                 admin.status_busy = false;
-                let shown = admin.shown.as_deref() == Some(object_id.as_str());
+                let shown = admin.shown.as_ref() == Some(&object_id);
                 match result {
                     Ok(record) => {
                         if shown {
@@ -109,7 +110,7 @@ impl UsersView {
                             ));
                         }
                         if let (Some(record), Some(selected)) = (record, &mut self.selected)
-                            && selected.object_id() == object_id
+                            && *selected.object_id() == object_id
                         {
                             *selected = record;
                         }
@@ -124,7 +125,7 @@ impl UsersView {
                 }
             }
             AdminAnswer::Roles { object_id, result } => {
-                if admin.shown.as_deref() == Some(object_id.as_str()) {
+                if admin.shown.as_ref() == Some(&object_id) {
                     admin.roles =
                         Some(result.map_err(|failure| failure_text(&AdminOp::ReadRoles, &failure)));
                 }
@@ -136,7 +137,7 @@ impl UsersView {
                 result,
             } => {
                 admin.role_busy = false;
-                if admin.shown.as_deref() != Some(object_id.as_str()) {
+                if admin.shown.as_ref() != Some(&object_id) {
                     return;
                 }
                 match result {
@@ -152,8 +153,10 @@ impl UsersView {
                             admin.role_text.clear();
                         }
                         admin.roles = None;
-                        self.outbox
-                            .push_back(UsersAction::Admin(AdminRequest::ReadRoles { object_id }));
+                        self.outbox.push_back(super::admin_request(
+                            &mut self.tickets,
+                            AdminRequest::ReadRoles { object_id },
+                        ));
                     }
                     Err(failure) => {
                         admin.role_message =
@@ -185,8 +188,8 @@ impl UsersView {
                         let who = self
                             .selected
                             .as_ref()
-                            .filter(|r| r.object_id() == object_id)
-                            .map_or_else(|| object_id.clone(), |r| self.identity_of(r));
+                            .filter(|r| *r.object_id() == object_id)
+                            .map_or_else(|| object_id.to_string(), |r| self.identity_of(r));
                         self.admin.notice = Some((
                             true,
                             format!(
@@ -199,10 +202,9 @@ impl UsersView {
                         if self
                             .selected
                             .as_ref()
-                            .is_some_and(|r| r.object_id() == object_id)
+                            .is_some_and(|r| *r.object_id() == object_id)
                         {
-                            self.selected = None;
-                            self.inspector_history.clear();
+                            self.close_inspector();
                         }
                         if let Some(row) = self.selected_row {
                             self.admin.selection.remove_row(row);
@@ -229,7 +231,7 @@ impl UsersView {
         record
             .get(column)
             .and_then(serde_json::Value::as_str)
-            .map_or_else(|| record.object_id().to_owned(), str::to_owned)
+            .map_or_else(|| record.object_id().to_string(), str::to_owned)
     }
 
     /// The admin's controls, in a panel at the bottom of the inspector (the record scrolls above).
@@ -250,8 +252,8 @@ impl UsersView {
         let Some(record) = self.selected.clone() else {
             return;
         };
-        let object_id = record.object_id().to_owned();
-        if self.admin.shown.as_deref() != Some(object_id.as_str()) {
+        let object_id = record.object_id().clone();
+        if self.admin.shown.as_ref() != Some(&object_id) {
             let admin = &mut self.admin;
             admin.shown = Some(object_id.clone());
             admin.roles = None;
@@ -259,13 +261,15 @@ impl UsersView {
             admin.status_message = None;
             admin.delete_confirm = None;
             admin.delete_error = None;
-            self.outbox
-                .push_back(UsersAction::Admin(AdminRequest::ReadRoles {
+            self.outbox.push_back(super::admin_request(
+                &mut self.tickets,
+                AdminRequest::ReadRoles {
                     object_id: object_id.clone(),
-                }));
+                },
+            ));
         }
         let identity = self.identity_of(&record);
-        let own = self.admin.own_object_id.as_deref() == Some(object_id.as_str());
+        let own = self.admin.own_object_id.as_ref() == Some(&object_id);
         let error_color = ui.visuals().error_fg_color;
         let text_color = ui.visuals().text_color();
         let color = |ok: bool| if ok { text_color } else { error_color };
@@ -455,8 +459,10 @@ impl UsersView {
         if !requests.is_empty() {
             ui.ctx().request_repaint();
         }
-        self.outbox
-            .extend(requests.into_iter().map(UsersAction::Admin));
+        for request in requests {
+            let outcome = super::admin_request(&mut self.tickets, request);
+            self.outbox.push_back(outcome);
+        }
     }
 
     /// The role filter beside the quick search: a role name, applied with Enter or "Filter by role";
@@ -497,8 +503,10 @@ impl UsersView {
             {
                 admin.role_filter_busy = Some(role.clone());
                 admin.role_filter_error = None;
-                self.outbox
-                    .push_back(UsersAction::Admin(AdminRequest::RoleMembers { role }));
+                self.outbox.push_back(super::admin_request(
+                    &mut self.tickets,
+                    AdminRequest::RoleMembers { role },
+                ));
             }
             if busy {
                 ui.spinner();

@@ -1,7 +1,7 @@
 //! The bulk bar over the Users table: with rows selected (Ctrl/Shift-click, Shift+arrows, Space) it
 //! offers Disable, Enable, Assign role and Export for the selection; while one runs, its progress and
 //! Cancel; afterwards the summary of what was done and what failed and why. Draws and queues
-//! `UsersAction::Admin(AdminRequest::Bulk)`; the worker runs it.
+//! `UsersRequest::Admin` (an `AdminRequest::Bulk`); the worker runs it.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -12,8 +12,9 @@ use crate::users_admin::export::date_columns;
 use crate::users_admin::manage::{AdminRequest, BulkExport};
 use crate::users_admin::selection::MAX_SELECTED_ROWS;
 
+use super::UsersView;
 use super::actions::RunningBulk;
-use super::{UsersAction, UsersView};
+use crate::users_admin::requests::{Awaited, UsersRequest};
 
 impl UsersView {
     /// The rows selected for bulk actions, in table order (tests read it).
@@ -127,9 +128,11 @@ impl UsersView {
         self.admin.bulk_export_pending = true;
         self.export_message = None;
         if self.dialog_available {
-            self.outbox.push_back(UsersAction::PickExportPath {
-                format: self.export_format,
-                file_name: format!("selected-users.{}", self.export_format.extension()),
+            let format = self.export_format;
+            self.send(Awaited::ExportPath, |ticket| UsersRequest::PickExportPath {
+                ticket,
+                format,
+                file_name: format!("selected-users.{}", format.extension()),
             });
         } else {
             self.admin.bulk_summary = Some((
@@ -168,11 +171,11 @@ impl UsersView {
             match self.cache.row(row) {
                 RowState::Loaded(record) => {
                     let target = BulkTarget {
-                        object_id: record.object_id().to_owned(),
+                        object_id: record.object_id().clone(),
                         identity: self.identity_of(record),
                     };
                     if operation == BulkOperation::Disable
-                        && self.admin.own_object_id.as_deref() == Some(record.object_id())
+                        && self.admin.own_object_id.as_ref() == Some(record.object_id())
                     {
                         own = Some(target);
                     } else {
@@ -190,13 +193,14 @@ impl UsersView {
             skipped_rows,
             own,
         });
+        let request = AdminRequest::Bulk {
+            operation,
+            targets,
+            control,
+            export,
+        };
         self.outbox
-            .push_back(UsersAction::Admin(AdminRequest::Bulk {
-                operation,
-                targets,
-                control,
-                export,
-            }));
+            .push_back(super::admin_request(&mut self.tickets, request));
     }
 
     /// A bulk action ended: its summary shows (skipped rows named); the table shows the new state.
@@ -207,14 +211,11 @@ impl UsersView {
         if let Some(own) = running.own {
             outcome
                 .failed
-                .push((own, super::actions::OWN_ACCOUNT_NOTE.to_owned()));
+                .push((own.identity, super::actions::OWN_ACCOUNT_NOTE.to_owned()));
         }
         for row in running.skipped_rows {
             outcome.failed.push((
-                BulkTarget {
-                    object_id: String::new(),
-                    identity: format!("row {}", row + 1),
-                },
+                format!("row {}", row + 1),
                 "its page was not loaded; scroll to it and try again.".to_owned(),
             ));
         }

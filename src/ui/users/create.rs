@@ -11,7 +11,7 @@ use crate::model::registration::{self, FieldProblem};
 use crate::model::schema::{PASSWORD, PropertyType, Schema};
 use crate::users_admin::manage::{AdminFailure, AdminOp, AdminRequest, failure_text};
 
-use super::{UsersAction, UsersView};
+use super::UsersView;
 
 /// The label of the password field.
 pub const PASSWORD_LABEL: &str = "Password";
@@ -219,7 +219,8 @@ impl UsersView {
             self.admin.create = None;
         }
         if let Some(request) = send {
-            self.outbox.push_back(UsersAction::Admin(request));
+            self.outbox
+                .push_back(super::admin_request(&mut self.tickets, request));
             ui.ctx().request_repaint();
         }
     }

@@ -5,7 +5,7 @@
 
 use egui::RichText;
 
-use super::{UsersAction, UsersView};
+use super::UsersView;
 use crate::model::value::{Value, format_datetime_local, format_datetime_utc, relation_ids};
 
 /// The inspector is at most this fraction of the Users view's width (also when dragged wider, and whatever
@@ -40,6 +40,7 @@ impl UsersView {
         let Some(record) = &self.selected else { return };
         let mut close = false;
         let mut back = false;
+        let mut edit = false;
         let mut open: Option<String> = None;
         ui.horizontal_wrapped(|ui| {
             ui.heading("Record");
@@ -48,7 +49,7 @@ impl UsersView {
                 .on_hover_text("Edit this record in the typed editor")
                 .clicked()
             {
-                self.edit_request = Some(record.clone());
+                edit = true;
             }
             if ui.button("Copy as JSON").clicked() {
                 let text = serde_json::to_string_pretty(record.as_map()).unwrap_or_default();
@@ -67,7 +68,7 @@ impl UsersView {
             )
             .wrap(),
         );
-        if let Some(id) = &self.opening {
+        if let Some(id) = self.opening() {
             ui.add(egui::Label::new(format!("Opening {id}…")).wrap());
         }
         if let Some(error) = &self.inspector_error {
@@ -129,19 +130,24 @@ impl UsersView {
                         }
                     });
             });
+        if edit && let Some(record) = self.selected.clone() {
+            // Read again first: the table's copy may be old (the editor's base must be the server's
+            // record of now); the answer makes it the edit request.
+            let request = self.read_then_edit(record);
+            self.outbox.push_back(super::UsersOutcome::Send(request));
+            ui.ctx().request_repaint();
+        }
         if close {
-            self.selected = None;
-            self.inspector_history.clear();
-            self.inspector_error = None;
+            self.close_inspector();
         }
         if back && let Some(previous) = self.inspector_history.pop() {
             self.selected = Some(previous);
             self.inspector_error = None;
+            // Back from where a related record was being opened: it is not wanted any more.
+            self.tickets.inspector_closed();
         }
-        if let Some(object_id) = open {
-            self.opening = Some(object_id.clone());
-            self.inspector_error = None;
-            self.outbox.push_back(UsersAction::OpenRecord { object_id });
+        if let Some(id) = open {
+            self.open_related(&id);
             ui.ctx().request_repaint();
         }
     }

@@ -1,8 +1,9 @@
 //! The admin's Users browser: quick search, advanced `where` (its errors inline), a column chooser, a
 //! server-paged table with virtual scrolling (`egui_extras`), a read-only record inspector (a relation shows
 //! its related object ids as links that open the related record, with Back) and CSV/JSON
-//! export with progress and Cancel. Draws `users_admin::PageCache` and returns `UsersAction`s; it never sends
-//! anything itself: the app runs the requests and feeds the answers back.
+//! export with progress and Cancel. Draws `users_admin::PageCache` and returns `UsersOutcome`s (the requests
+//! of `users_admin::requests`, each with a ticket); it never sends anything itself: the app runs the
+//! requests and hands every answer to [`UsersView::answer`], which applies it only if its ticket is awaited.
 //!
 //! Layout: the inspector is a resizable right panel laid out before the table, so the table only gets
 //! what is left; the table is clipped to that area and its columns are laid out afresh when they no
@@ -16,8 +17,10 @@ mod actions;
 mod bulk;
 mod create;
 mod inspector;
+mod screen;
 
 pub use inspector::INSPECTOR_MAX_FRACTION;
+pub use screen::{UsersScreen, dialog_unavailable_reason};
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -26,17 +29,23 @@ use std::sync::Arc;
 use egui::RichText;
 use egui_extras::{Column, TableBuilder};
 
-use crate::backendless::client::{FindQuery, FindRow};
+use crate::backendless::client::FindRow;
 use crate::backendless::error::ApiError;
+use crate::model::ids::ObjectId;
 use crate::model::record::UserRecord;
 use crate::model::schema::{Access, Schema, is_system};
 use crate::model::value::{Value, format_datetime_local};
+use crate::users_admin::requests::{
+    Awaited, Ticket, Tickets, UsersAnswer, UsersOutcome, UsersRequest,
+};
 use crate::users_admin::{
     ExportControl, ExportError, ExportFormat, ExportSummary, PageCache, RowState, UsersQuery,
 };
 
 /// Height of one table row.
 const ROW_HEIGHT: f32 = 20.0;
+/// The most characters of a related record's unusable id that its error message quotes.
+const RELATED_ID_SHOWN_CHARS: usize = 40;
 /// Rows one wheel notch (one "line" of the mouse wheel) scrolls the table, on every platform.
 pub const WHEEL_NOTCH_ROWS: f32 = 3.0;
 /// The narrowest a table column gets (its text is cut short, with "…", beyond that).
@@ -50,62 +59,6 @@ const SYSTEM_COLUMNS: &[&str] = &[
     "lastLogin",
     "userStatus",
 ];
-
-/// What the view asks the app to do.
-#[derive(Debug, Clone)]
-pub enum UsersAction {
-    /// Count the rows matching `where_clause`; answer with [`UsersView::count_loaded`] / [`UsersView::load_failed`].
-    Count {
-        /// The query generation; repeat it in the answer.
-        generation: u64,
-        /// The `where` clause of the query.
-        where_clause: Option<String>,
-    },
-    /// Load one page; answer with [`UsersView::page_loaded`] / [`UsersView::load_failed`].
-    LoadPage {
-        /// The query generation; repeat it in the answer.
-        generation: u64,
-        /// The page index.
-        page: usize,
-        /// The request (where, sortBy, pageSize 100, offset).
-        query: FindQuery,
-    },
-    /// Open the native save dialog; answer with [`UsersView::export_path_chosen`] (or
-    /// [`UsersView::dialog_unavailable`] when there is no dialog).
-    PickExportPath {
-        /// The format picked, for the file type filter.
-        format: ExportFormat,
-        /// A suggested file name (`users.csv`).
-        file_name: String,
-    },
-    /// Run the export to `path` (the app spawns `users_admin::export`); answer with [`UsersView::export_finished`].
-    Export {
-        /// Where to write.
-        path: PathBuf,
-        /// CSV or JSON.
-        format: ExportFormat,
-        /// The current filter and sort.
-        query: UsersQuery,
-        /// The chosen columns, in order.
-        columns: Vec<String>,
-        /// Progress and Cancel, shared with the view.
-        control: Arc<ExportControl>,
-    },
-    /// The chosen columns changed; the app remembers them between runs.
-    ColumnsChanged(Vec<String>),
-    /// A page showed a property the schema does not describe: read the schema again; answer with
-    /// [`UsersView::schema_loaded`].
-    ReloadSchema,
-    /// Fetch the record `object_id` (a relation's target, opened from the inspector); answer with
-    /// [`UsersView::related_loaded`].
-    OpenRecord {
-        /// The related record's id.
-        object_id: String,
-    },
-    /// Something the admin does to users (status, roles, role filter, delete, create, bulk); answer with
-    /// [`UsersView::admin_answer`].
-    Admin(crate::users_admin::manage::AdminRequest),
-}
 
 /// An export in progress.
 #[derive(Debug)]
@@ -136,7 +89,7 @@ pub struct UsersView {
     error: Option<String>,
     /// Pages of the current query.
     cache: PageCache,
-    /// Whether the count of the current generation must be asked for (again).
+    /// Whether the count of the current query must be asked for (again).
     count_wanted: bool,
     /// The record in the inspector (a copy, so it stays while its page is evicted); `None`: closed.
     selected: Option<UserRecord>,
@@ -144,8 +97,8 @@ pub struct UsersView {
     selected_row: Option<usize>,
     /// Records the inspector showed before a relation was opened from it ("Back" returns to the last).
     inspector_history: Vec<UserRecord>,
-    /// The related record asked for and not yet answered.
-    opening: Option<String>,
+    /// The requests sent and not yet answered, by ticket: an answer is applied only if awaited here.
+    tickets: Tickets,
     /// Why the last related record could not be opened, in plain words (shown in the inspector).
     inspector_error: Option<String>,
     /// Scroll the table to the top next frame (after the query changed).
@@ -159,14 +112,16 @@ pub struct UsersView {
     /// Why the path field is offered (no native dialog, or it closed without a path), shown above it; the
     /// path field shows while this is set.
     dialog_note: Option<String>,
+    /// Why no native dialog can be shown, when the app knows it up front (said when the dialog gave no path).
+    no_dialog_reason: Option<String>,
     /// The path field used without a native dialog.
     export_path: String,
     /// The export running now.
     export: Option<RunningExport>,
     /// The outcome of the last export, shown beside the button.
     export_message: Option<(bool, String)>,
-    /// Actions produced and not yet returned (one is returned per frame).
-    outbox: VecDeque<UsersAction>,
+    /// Requests (and column choices) produced and not yet returned (one is returned per frame).
+    outbox: VecDeque<UsersOutcome>,
     /// Rows laid out in the last frame (first, last), for tests and read-ahead.
     visible_rows: Option<(usize, usize)>,
     /// The width the table's columns took in the last frame (with the spacing between them).
@@ -176,7 +131,8 @@ pub struct UsersView {
     schema_asked_for: std::collections::BTreeSet<String>,
     /// The admin's actions: status, roles, delete, create, the role filter, the selection and bulk.
     admin: actions::AdminState,
-    /// The inspector's record, after "Edit record" was clicked, until the app takes it (ADMIN-EDIT).
+    /// The record to edit, read again after "Edit record" was clicked (the inspector's copy if that
+    /// failed), until the app takes it (ADMIN-EDIT).
     edit_request: Option<UserRecord>,
 }
 
@@ -186,7 +142,7 @@ impl UsersView {
         let available_columns = available_columns(&schema);
         let identity = schema
             .identity()
-            .map_or_else(|| "email".to_owned(), |p| p.name.clone());
+            .map_or_else(|| "email".to_owned(), |p| p.name.to_string());
         let mut chosen: Vec<String> = available_columns
             .iter()
             .filter(|c| columns.contains(c))
@@ -216,13 +172,14 @@ impl UsersView {
             selected: None,
             selected_row: None,
             inspector_history: Vec::new(),
-            opening: None,
+            tickets: Tickets::default(),
             inspector_error: None,
             scroll_to_top: false,
             scroll_to_row: None,
             export_format: ExportFormat::Csv,
             dialog_available: true,
             dialog_note: None,
+            no_dialog_reason: None,
             export_path: String::new(),
             export: None,
             export_message: None,
@@ -240,8 +197,8 @@ impl UsersView {
     // --------------------------------------------------------------------------------------------
     // Read by the app and tests.
 
-    /// The record the admin asked to edit ("Edit record" in the inspector), once; the app opens it in
-    /// the typed editor (`app::record_editor`).
+    /// The record the admin asked to edit ("Edit record" in the inspector), once it was read again; the
+    /// app opens it in the typed editor (`app::record_editor`).
     pub fn take_edit_request(&mut self) -> Option<UserRecord> {
         self.edit_request.take()
     }
@@ -291,13 +248,33 @@ impl UsersView {
         self.scroll_to_row = Some((row, Some(egui::Align::TOP)));
     }
 
+    /// Opens the related record `id` (a value of a relation column, as the server sent it) in the inspector.
+    /// This is where that id enters as an objectId: one that is none is refused here, in plain words in the
+    /// inspector, and nothing is sent.
+    fn open_related(&mut self, id: &str) {
+        match ObjectId::parse(id) {
+            Ok(object_id) => {
+                self.inspector_error = None;
+                self.send(
+                    Awaited::Related {
+                        object_id: object_id.clone(),
+                    },
+                    |ticket| UsersRequest::Record { ticket, object_id },
+                );
+            }
+            Err(error) => {
+                let shown: String = id.chars().take(RELATED_ID_SHOWN_CHARS).collect();
+                let cut = if shown.len() < id.len() { "…" } else { "" };
+                self.inspector_error = Some(format!(
+                    "Cannot open the related record {shown:?}{cut}: {error}."
+                ));
+            }
+        }
+    }
+
     /// The related record `object_id` arrived (or not): the inspector shows it, "Back" returns to the
     /// record it was opened from; a failure shows in the inspector in plain words.
-    pub fn related_loaded(&mut self, object_id: &str, result: Result<UserRecord, ApiError>) {
-        if self.opening.as_deref() != Some(object_id) {
-            return;
-        }
-        self.opening = None;
+    fn related_loaded(&mut self, object_id: &ObjectId, result: Result<UserRecord, ApiError>) {
         match result {
             Ok(record) => {
                 if let Some(previous) = self.selected.replace(record) {
@@ -322,6 +299,7 @@ impl UsersView {
     /// selection and the scroll position stay.
     pub fn refresh(&mut self) {
         self.cache.refresh();
+        self.tickets.query_changed();
         self.count_wanted = true;
         self.where_error = None;
         self.error = None;
@@ -335,20 +313,92 @@ impl UsersView {
     // --------------------------------------------------------------------------------------------
     // Answers from the app.
 
-    /// The count of `generation` arrived.
-    pub fn count_loaded(&mut self, generation: u64, total: u64) {
-        if self.cache.set_total(generation, total) {
-            self.error = None;
+    /// An answer from the app. It is applied only if its ticket is awaited; anything else (the count or a
+    /// page of a query since changed or asked for again, a related record for an inspector since closed,
+    /// an answer applied already) is dropped here, in this one check.
+    pub fn answer(&mut self, answer: UsersAnswer) {
+        let Some(awaited) = self.tickets.accept(answer.ticket()) else {
+            tracing::debug!("a Users answer no longer awaited was dropped");
+            return;
+        };
+        match (awaited, answer) {
+            (Awaited::Schema, UsersAnswer::Schema { result, .. }) => match result {
+                Ok(descriptors) => self.schema_loaded(Schema::from_descriptors(descriptors)),
+                // The table keeps the schema it has; the new property shows untyped meanwhile.
+                Err(error) => tracing::warn!("cannot read the Users schema again: {error}"),
+            },
+            (Awaited::Count, UsersAnswer::Count { result, .. }) => match result {
+                Ok(total) => self.count_loaded(total),
+                Err(error) => self.load_failed(None, &error),
+            },
+            (Awaited::Page { page }, UsersAnswer::Page { result, .. }) => match result {
+                Ok(rows) => self.page_rows_loaded(page, rows),
+                Err(error) => self.load_failed(Some(page), &error),
+            },
+            (Awaited::Related { object_id }, UsersAnswer::Record { result, .. }) => {
+                self.related_loaded(&object_id, result);
+            }
+            (Awaited::Edit { copy }, UsersAnswer::Record { result, .. }) => {
+                self.edit_request = Some(match result {
+                    Ok(record) => record,
+                    Err(error) => {
+                        tracing::warn!("cannot read the record again before editing: {error}");
+                        *copy
+                    }
+                });
+            }
+            (Awaited::ExportPath, UsersAnswer::ExportPath { path, .. }) => match path {
+                Some(path) => self.start_export(path),
+                None => self.dialog_closed_without_path(),
+            },
+            (Awaited::Export, UsersAnswer::Exported { result, .. }) => self.export_finished(result),
+            (Awaited::Admin, UsersAnswer::Admin { answer, .. }) => self.admin_answer(answer),
+            // Never with the tickets the view issues; the record a read was for is not logged.
+            _ => tracing::warn!("a Users answer does not fit its request; dropped"),
         }
     }
 
-    /// Page `page` of `generation` arrived, every row readable.
-    pub fn page_loaded(&mut self, generation: u64, page: usize, rows: Vec<UserRecord>) {
-        self.page_rows_loaded(generation, page, rows.into_iter().map(Ok).collect());
+    /// Reads `copy` again before it is edited ("Edit record", or the record editor's Reload): the
+    /// answer makes it the edit request; the copy itself is edited if the read fails.
+    pub fn read_then_edit(&mut self, copy: UserRecord) -> UsersRequest {
+        let object_id = copy.object_id().clone();
+        let ticket = self.tickets.issue(Awaited::Edit {
+            copy: Box::new(copy),
+        });
+        UsersRequest::Record { ticket, object_id }
     }
 
-    /// Page `page` of `generation` arrived; a row that could not be read shows its own error in its row.
-    pub fn page_rows_loaded(&mut self, generation: u64, page: usize, rows: Vec<FindRow>) {
+    /// Queues a request for `awaited`, built with its ticket.
+    fn send(&mut self, awaited: Awaited, request: impl FnOnce(Ticket) -> UsersRequest) {
+        let ticket = self.tickets.issue(awaited);
+        self.outbox.push_back(UsersOutcome::Send(request(ticket)));
+    }
+
+    /// The related record being opened from the inspector, if one is on its way.
+    fn opening(&self) -> Option<&str> {
+        self.tickets.awaited().find_map(|awaited| match awaited {
+            Awaited::Related { object_id } => Some(object_id.as_str()),
+            _ => None,
+        })
+    }
+
+    /// Closes the inspector: the related record on its way is no longer awaited.
+    fn close_inspector(&mut self) {
+        self.selected = None;
+        self.inspector_history.clear();
+        self.inspector_error = None;
+        self.tickets.inspector_closed();
+    }
+
+    /// The count of the current query arrived.
+    fn count_loaded(&mut self, total: u64) {
+        self.cache.set_total(total);
+        self.error = None;
+    }
+
+    /// Page `page` of the current query arrived; a row that could not be read shows its own error in its
+    /// row.
+    fn page_rows_loaded(&mut self, page: usize, rows: Vec<FindRow>) {
         let unknown: Vec<String> = rows
             .iter()
             .flatten()
@@ -360,18 +410,17 @@ impl UsersView {
             })
             .map(str::to_owned)
             .collect();
-        if self.cache.insert(generation, page, rows) {
-            self.error = None;
-            if !unknown.is_empty() {
-                // The schema changed since it was read (a property was added): read it again.
-                self.schema_asked_for.extend(unknown);
-                self.outbox.push_back(UsersAction::ReloadSchema);
-            }
+        self.cache.insert(page, rows);
+        self.error = None;
+        if !unknown.is_empty() {
+            // The schema changed since it was read (a property was added): read it again.
+            self.schema_asked_for.extend(unknown);
+            self.send(Awaited::Schema, |ticket| UsersRequest::Schema { ticket });
         }
     }
 
     /// The schema was read again: its columns are offered; chosen columns it no longer has are dropped.
-    pub fn schema_loaded(&mut self, schema: Schema) {
+    fn schema_loaded(&mut self, schema: Schema) {
         self.available_columns = available_columns(&schema);
         self.schema = schema;
         let before = self.columns.len();
@@ -382,23 +431,23 @@ impl UsersView {
         }
         if self.columns.len() != before {
             self.outbox
-                .push_back(UsersAction::ColumnsChanged(self.columns.clone()));
+                .push_back(UsersOutcome::Columns(self.columns.clone()));
         }
     }
 
-    /// A count (`page` = `None`) or page request of `generation` failed. 1017 and 1006 go under the `where`
-    /// box, anything else to the banner; the filter, the rows already loaded and the scroll position stay.
-    pub fn load_failed(&mut self, generation: u64, page: Option<usize>, error: &ApiError) {
-        if generation != self.cache.generation() {
-            return;
-        }
+    /// A count (`page` = `None`) or page request of the current query failed. 1017 and 1006 go under the
+    /// `where` box, anything else to the banner; the filter, the rows already loaded and the scroll position
+    /// stay.
+    fn load_failed(&mut self, page: Option<usize>, error: &ApiError) {
         let message = error.to_string();
         match page {
-            Some(page) => self.cache.fail(generation, page, message.clone()),
+            Some(page) => self.cache.fail(page, message.clone()),
             None => self.count_wanted = false,
         }
         match error {
-            ApiError::InvalidWhere { message: detail } => {
+            ApiError::InvalidWhere {
+                message: detail, ..
+            } => {
                 // What is wrong and where, in plain words rather than the SQL parser's.
                 let code = error.code().map(|c| format!(" ({c})")).unwrap_or_default();
                 let plain = crate::users_admin::query::plain_where_error(detail);
@@ -422,9 +471,9 @@ impl UsersView {
         }
     }
 
-    /// The native dialog picked `path`: start the export (of the selection, if that asked for it).
-    pub fn export_path_chosen(&mut self, path: PathBuf) {
-        self.start_export(path);
+    /// Why no native save dialog can be shown here, when known up front: said when the dialog gave no path.
+    pub fn set_no_dialog_reason(&mut self, reason: Option<&str>) {
+        self.no_dialog_reason = reason.map(str::to_owned);
     }
 
     /// There is no native save dialog here (`reason` says why): offer the path field instead of the button.
@@ -435,19 +484,16 @@ impl UsersView {
 
     /// The native dialog closed without a path (cancelled, or it could not be shown: `rfd` answers no
     /// path when there is no desktop portal): keep the button and offer the path field until the export
-    /// starts or the field is cancelled, saying why (`reason`, when the app knows there is no dialog).
-    pub fn dialog_closed_without_path(&mut self, reason: Option<&str>) {
-        self.dialog_note = Some(reason.map_or_else(
-            || {
-                "No file was chosen. If no save dialog appeared, none is available here: type the path to save to."
-                    .to_owned()
-            },
-            str::to_owned,
-        ));
+    /// starts or the field is cancelled, saying why (the reason, when the app knows there is no dialog).
+    fn dialog_closed_without_path(&mut self) {
+        self.dialog_note = Some(self.no_dialog_reason.clone().unwrap_or_else(|| {
+            "No file was chosen. If no save dialog appeared, none is available here: type the path to save to."
+                .to_owned()
+        }));
     }
 
     /// The export ended.
-    pub fn export_finished(&mut self, result: Result<ExportSummary, ExportError>) {
+    fn export_finished(&mut self, result: Result<ExportSummary, ExportError>) {
         self.export = None;
         self.export_message = Some(match result {
             Ok(summary) => (
@@ -466,7 +512,7 @@ impl UsersView {
     // Drawing.
 
     /// Draws the browser; returns one action per frame (more follow on the next frames).
-    pub fn ui(&mut self, ui: &mut egui::Ui) -> Option<UsersAction> {
+    pub fn ui(&mut self, ui: &mut egui::Ui) -> Option<UsersOutcome> {
         self.keyboard(ui);
         self.draw(ui);
         self.queue_loads();
@@ -596,7 +642,7 @@ impl UsersView {
             self.columns
                 .sort_by_key(|c| order.iter().position(|a| a == c).unwrap_or(usize::MAX));
             self.outbox
-                .push_back(UsersAction::ColumnsChanged(self.columns.clone()));
+                .push_back(UsersOutcome::Columns(self.columns.clone()));
         }
     }
 
@@ -631,9 +677,11 @@ impl UsersView {
             if self.dialog_available && ui.button("Export…").clicked() {
                 self.export_message = None;
                 self.admin.bulk_export_pending = false;
-                self.outbox.push_back(UsersAction::PickExportPath {
-                    format: self.export_format,
-                    file_name: format!("users.{}", self.export_format.extension()),
+                let format = self.export_format;
+                self.send(Awaited::ExportPath, |ticket| UsersRequest::PickExportPath {
+                    ticket,
+                    format,
+                    file_name: format!("users.{}", format.extension()),
                 });
             }
             if let Some((ok, message)) = &self.export_message {
@@ -873,9 +921,9 @@ impl UsersView {
                 ui.ctx().request_repaint();
                 return;
             }
+            // The inspector shows another record: a related one on its way is not wanted any more.
+            self.close_inspector();
             self.selected = Some(record);
-            self.inspector_history.clear();
-            self.inspector_error = None;
             // The inspector panel is laid out before the table: show it on the next frame.
             ui.ctx().request_repaint();
         }
@@ -902,7 +950,7 @@ impl UsersView {
             self.refresh();
         }
         if pressed(Key::Escape) {
-            self.selected = None;
+            self.close_inspector();
         }
         if pressed(Key::Enter)
             && let Some(RowState::Loaded(record)) = self.selected_row.map(|r| self.cache.row(r))
@@ -957,13 +1005,15 @@ impl UsersView {
         }
     }
 
-    /// With the inspector open, it shows the selected row (once its page has arrived).
+    /// With the inspector open, it shows the selected row as its page has it: another record once the
+    /// selection moved, or the same record as read again (a Refresh, or back from editing it) — never an
+    /// older copy beside a table that shows the new values.
     fn follow_selection(&mut self) {
         let (Some(shown), Some(row)) = (&self.selected, self.selected_row) else {
             return;
         };
         if let RowState::Loaded(record) = self.cache.row(row)
-            && record.object_id() != shown.object_id()
+            && record != shown
         {
             self.selected = Some(record.clone());
         }
@@ -975,6 +1025,7 @@ impl UsersView {
     /// The filter or sort changed: new generation, count again, back to the top; errors of the old query go.
     fn query_changed(&mut self) {
         self.cache.reset();
+        self.tickets.query_changed();
         self.count_wanted = true;
         self.where_error = None;
         self.error = None;
@@ -986,11 +1037,11 @@ impl UsersView {
 
     /// Queues the count (if wanted) and the pages the visible rows need, plus one ahead.
     fn queue_loads(&mut self) {
-        let generation = self.cache.generation();
         if std::mem::take(&mut self.count_wanted) {
-            self.outbox.push_back(UsersAction::Count {
-                generation,
-                where_clause: self.query.where_clause(),
+            let where_clause = self.query.where_clause();
+            self.send(Awaited::Count, |ticket| UsersRequest::Count {
+                ticket,
+                where_clause,
             });
         }
         if self.error.is_some() || self.where_error.is_some() {
@@ -1000,10 +1051,11 @@ impl UsersView {
         // Before the count arrives no rows are laid out: ask for the first page (and the next) right away.
         let (first, last) = self.visible_rows.unwrap_or((0, 0));
         for page in self.cache.request_pages(first, last) {
-            self.outbox.push_back(UsersAction::LoadPage {
-                generation,
+            let query = self.query.find_query(page);
+            self.send(Awaited::Page { page }, |ticket| UsersRequest::Page {
+                ticket,
                 page,
-                query: self.query.find_query(page),
+                query,
             });
         }
     }
@@ -1024,18 +1076,32 @@ impl UsersView {
             path: path.clone(),
             control: Arc::clone(&control),
         });
-        self.outbox.push_back(UsersAction::Export {
+        let (format, query, columns) =
+            (self.export_format, self.query.clone(), self.columns.clone());
+        self.send(Awaited::Export, |ticket| UsersRequest::Export {
+            ticket,
             path,
-            format: self.export_format,
-            query: self.query.clone(),
-            columns: self.columns.clone(),
+            format,
+            query,
+            columns,
             control,
         });
     }
 }
 
+/// An admin request with its ticket, to queue (a free function: the caller may hold other fields).
+fn admin_request(
+    tickets: &mut Tickets,
+    request: crate::users_admin::manage::AdminRequest,
+) -> UsersOutcome {
+    UsersOutcome::Send(UsersRequest::Admin {
+        ticket: tickets.issue(Awaited::Admin),
+        request,
+    })
+}
+
 /// Why a related record could not be opened, in plain words.
-fn related_error_text(object_id: &str, error: &ApiError) -> String {
+fn related_error_text(object_id: &ObjectId, error: &ApiError) -> String {
     match error.code() {
         Some(1000) => {
             format!("The related record {object_id} does not exist (it may have been deleted).")
@@ -1050,7 +1116,7 @@ fn available_columns(schema: &Schema) -> Vec<String> {
         .properties()
         .iter()
         .filter(|p| p.access != Access::WriteOnly)
-        .map(|p| p.name.clone())
+        .map(|p| p.name.to_string())
         .collect();
     for system in SYSTEM_COLUMNS {
         if !columns.iter().any(|c| c == system) {
@@ -1167,28 +1233,103 @@ mod tests {
         assert_eq!(view.columns(), ["created", "userStatus"]);
     }
 
+    /// The view in a harness, with the requests it sent (the app's part is played by each test).
+    struct Host {
+        view: UsersView,
+        sent: Vec<UsersRequest>,
+    }
+
+    fn harness(view: UsersView) -> egui_kittest::Harness<'static, Host> {
+        egui_kittest::Harness::new_ui_state(
+            |ui, host: &mut Host| {
+                if let Some(UsersOutcome::Send(request)) = host.view.ui(ui) {
+                    host.sent.push(request);
+                }
+            },
+            Host {
+                view,
+                sent: Vec::new(),
+            },
+        )
+    }
+
+    /// The requests the view queued, taken out as the app takes them.
+    fn sent(view: &mut UsersView) -> Vec<UsersRequest> {
+        view.outbox
+            .drain(..)
+            .filter_map(|outcome| match outcome {
+                UsersOutcome::Send(request) => Some(request),
+                UsersOutcome::Columns(_) => None,
+            })
+            .collect()
+    }
+
+    /// The ticket of the (last) count request in `sent`.
+    fn count_ticket(sent: &[UsersRequest]) -> Ticket {
+        sent.iter()
+            .rev()
+            .find_map(|request| match request {
+                UsersRequest::Count { ticket, .. } => Some(*ticket),
+                _ => None,
+            })
+            .expect("a count was asked for")
+    }
+
+    /// The ticket of the (last) request for page `page` in `sent`.
+    fn page_ticket(sent: &[UsersRequest], page: usize) -> Ticket {
+        sent.iter()
+            .rev()
+            .find_map(|request| match request {
+                UsersRequest::Page {
+                    ticket, page: p, ..
+                } if *p == page => Some(*ticket),
+                _ => None,
+            })
+            .expect("the page was asked for")
+    }
+
+    fn count(ticket: Ticket, total: u64) -> UsersAnswer {
+        UsersAnswer::Count {
+            ticket,
+            result: Ok(total),
+        }
+    }
+
+    fn page(ticket: Ticket, page: usize, ids: &[&str]) -> UsersAnswer {
+        UsersAnswer::Page {
+            ticket,
+            page,
+            result: Ok(ids
+                .iter()
+                .map(|id| Ok(record(serde_json::json!({ "objectId": id }))))
+                .collect()),
+        }
+    }
+
+    fn object_id_at(view: &UsersView, row: usize) -> Option<String> {
+        match view.cache().row(row) {
+            RowState::Loaded(record) => Some(record.object_id().as_str().to_owned()),
+            _ => None,
+        }
+    }
+
     #[test]
     fn rows_whose_page_is_on_its_way_show_a_loading_row_until_it_arrives() {
         use egui_kittest::kittest::Queryable as _;
         let view = UsersView::new(Schema::default(), &["objectId".into()]);
-        let mut harness = egui_kittest::Harness::new_ui_state(
-            |ui, view: &mut UsersView| {
-                // The requests are left unanswered: their pages stay on their way.
-                view.ui(ui);
-            },
-            view,
-        );
+        // The requests are left unanswered: their pages stay on their way.
+        let mut harness = harness(view);
         harness.run_steps(2);
         harness.get_by_label("Counting users…");
-        let generation = harness.state().cache().generation();
-        harness.state_mut().count_loaded(generation, 250);
+        let ticket = count_ticket(&harness.state().sent);
+        harness.state_mut().view.answer(count(ticket, 250));
         harness.run_steps(3);
         harness.get_by_label("250 users");
         assert!(harness.query_all_by_label("Loading…").count() >= 10);
-        let rows = (0..100)
-            .map(|i| record(serde_json::json!({ "objectId": format!("ID{i:03}") })))
-            .collect();
-        harness.state_mut().page_loaded(generation, 0, rows);
+        let ids: Vec<String> = (0..100).map(|i| format!("ID{i:03}")).collect();
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let ticket = page_ticket(&harness.state().sent, 0);
+        harness.state_mut().view.answer(page(ticket, 0, &ids));
         harness.run_steps(2);
         harness.get_by_label("ID000");
         assert_eq!(harness.query_all_by_label("Loading…").count(), 0);
@@ -1199,19 +1340,193 @@ mod tests {
     fn rows_of_a_failed_page_say_why_even_after_the_banner_is_gone() {
         use egui_kittest::kittest::Queryable as _;
         let mut view = UsersView::new(Schema::default(), &["objectId".into()]);
-        let generation = view.cache().generation();
-        view.load_failed(generation, Some(0), &ApiError::Timeout);
+        view.queue_loads();
+        let requests = sent(&mut view);
+        view.answer(UsersAnswer::Page {
+            ticket: page_ticket(&requests, 0),
+            page: 0,
+            result: Err(ApiError::Timeout),
+        });
         // The count succeeds afterwards and clears the banner.
-        view.count_loaded(generation, 3);
+        view.answer(count(count_ticket(&requests), 3));
         assert_eq!(view.error(), None);
-        let mut harness = egui_kittest::Harness::new_ui_state(
-            |ui, view: &mut UsersView| {
-                view.ui(ui);
-            },
-            view,
-        );
+        let mut harness = harness(view);
         harness.run_steps(2);
         let expected = format!("Not loaded: {}", ApiError::Timeout);
         assert_eq!(harness.query_all_by_label(&expected).count(), 3);
+    }
+
+    // Issue 14: one stale-answer scheme. The count and a page of a query since changed are dropped;
+    // those of the current query are applied.
+    #[test]
+    fn answers_to_a_superseded_query_are_dropped_and_the_current_ones_applied() {
+        let mut view = UsersView::new(Schema::default(), &["objectId".into()]);
+        view.queue_loads();
+        let old = sent(&mut view);
+        view.query.quick = "carol".into();
+        view.query_changed();
+        view.queue_loads();
+        let new = sent(&mut view);
+        view.answer(count(count_ticket(&old), 250));
+        view.answer(page(page_ticket(&old, 0), 0, &["OLD"]));
+        assert_eq!(view.cache().total(), None, "the old query's count");
+        assert_eq!(object_id_at(&view, 0), None, "the old query's page");
+        view.answer(count(count_ticket(&new), 1));
+        view.answer(page(page_ticket(&new, 0), 0, &["CAROL"]));
+        assert_eq!(view.cache().total(), Some(1));
+        assert_eq!(object_id_at(&view, 0).as_deref(), Some("CAROL"));
+        // An answer is applied once: the same page again changes nothing.
+        view.answer(page(page_ticket(&new, 0), 0, &["AGAIN"]));
+        assert_eq!(object_id_at(&view, 0).as_deref(), Some("CAROL"));
+    }
+
+    // Issue 14: a page asked for again (Refresh) ignores the answer to the earlier request.
+    #[test]
+    fn a_page_asked_for_again_ignores_the_earlier_answer() {
+        let mut view = UsersView::new(Schema::default(), &["objectId".into()]);
+        view.queue_loads();
+        let first = sent(&mut view);
+        view.answer(count(count_ticket(&first), 2));
+        view.refresh();
+        view.queue_loads();
+        let again = sent(&mut view);
+        assert_ne!(page_ticket(&first, 0), page_ticket(&again, 0));
+        view.answer(page(page_ticket(&first, 0), 0, &["STALE", "STALE2"]));
+        assert_eq!(object_id_at(&view, 0), None, "the earlier request's rows");
+        view.answer(page(page_ticket(&again, 0), 0, &["FRESH", "FRESH2"]));
+        assert_eq!(object_id_at(&view, 0).as_deref(), Some("FRESH"));
+    }
+
+    // The inspector showed a copy of the selected record after it was read again (a Refresh, or back from
+    // the record editor): the table had the new values, the inspector the old ones.
+    #[test]
+    fn the_inspector_shows_the_selected_record_as_read_again() {
+        let mut view = UsersView::new(Schema::default(), &["objectId".into()]);
+        view.queue_loads();
+        let first = sent(&mut view);
+        let bob =
+            |phone: &str| record(serde_json::json!({ "objectId": "B", "phoneNumber": phone }));
+        view.answer(count(count_ticket(&first), 1));
+        view.answer(UsersAnswer::Page {
+            ticket: page_ticket(&first, 0),
+            page: 0,
+            result: Ok(vec![Ok(bob("555-0101"))]),
+        });
+        view.selected = Some(bob("555-0101"));
+        view.selected_row = Some(0);
+        view.refresh();
+        view.queue_loads();
+        let again = sent(&mut view);
+        view.answer(UsersAnswer::Page {
+            ticket: page_ticket(&again, 0),
+            page: 0,
+            result: Ok(vec![Ok(bob("555-0199"))]),
+        });
+        view.follow_selection();
+        assert_eq!(
+            view.selected.as_ref().and_then(|r| r.get("phoneNumber")),
+            Some(&serde_json::json!("555-0199"))
+        );
+    }
+
+    /// Opens the related record `object_id` from the inspector; the request's ticket.
+    fn open_related(view: &mut UsersView, object_id: &str) -> Ticket {
+        view.open_related(object_id);
+        sent(view).last().expect("a request").ticket()
+    }
+
+    fn record_answer(ticket: Ticket, object_id: &str) -> UsersAnswer {
+        UsersAnswer::Record {
+            ticket,
+            object_id: object_id.parse().unwrap(),
+            result: Ok(record(serde_json::json!({ "objectId": object_id }))),
+        }
+    }
+
+    // Issue 14: a related record that arrives after its inspector was closed does not reopen it.
+    #[test]
+    fn a_related_record_for_a_closed_inspector_is_dropped_and_an_awaited_one_shown() {
+        let mut view = UsersView::new(Schema::default(), &["objectId".into()]);
+        view.selected = Some(record(serde_json::json!({ "objectId": "A" })));
+        let ticket = open_related(&mut view, "B");
+        assert_eq!(view.opening(), Some("B"));
+        view.close_inspector();
+        assert_eq!(view.opening(), None);
+        view.answer(record_answer(ticket, "B"));
+        assert!(
+            view.selected().is_none(),
+            "the closed inspector stays closed"
+        );
+        view.selected = Some(record(serde_json::json!({ "objectId": "A" })));
+        let ticket = open_related(&mut view, "C");
+        view.answer(record_answer(ticket, "C"));
+        assert_eq!(
+            view.selected().map(|r| r.object_id().as_str()),
+            Some("C"),
+            "the awaited related record is shown"
+        );
+        assert_eq!(view.inspector_history.len(), 1, "Back returns to A");
+    }
+
+    // Issue 14: a relation value is where a related record's id enters: one that is no objectId is refused
+    // in the inspector, in plain words (quoted short, escaped), and nothing is sent; a good one is opened.
+    #[test]
+    fn a_related_id_that_is_no_object_id_is_refused_in_the_inspector_and_not_sent() {
+        let mut view = UsersView::new(Schema::default(), &["objectId".into()]);
+        view.selected = Some(record(serde_json::json!({ "objectId": "A" })));
+        sent(&mut view);
+        let long = "x".repeat(crate::model::ids::MAX_OBJECT_ID_CHARS + 1);
+        for (bad, why) in [
+            ("", "the objectId is empty"),
+            ("A\nB", "control character"),
+            ("..", "'.' or '..'"),
+            (long.as_str(), "longer than"),
+        ] {
+            view.open_related(bad);
+            assert!(sent(&mut view).is_empty(), "{bad:?} was sent");
+            assert_eq!(view.opening(), None, "{bad:?}");
+            let error = view.inspector_error.clone().expect("a message");
+            assert!(
+                error.starts_with("Cannot open the related record") && error.contains(why),
+                "{error}"
+            );
+            assert!(!error.contains('\n'), "{error}");
+            assert!(error.chars().count() < 200, "{error}");
+        }
+        let ticket = open_related(&mut view, "B");
+        assert_eq!(
+            view.inspector_error, None,
+            "the good one clears the message"
+        );
+        view.answer(record_answer(ticket, "B"));
+        assert_eq!(view.selected().map(|r| r.object_id().as_str()), Some("B"));
+    }
+
+    // Issue 14: the read before "Edit record" is one of the view's requests (it was the app's own
+    // `record_opening` before): the record read is handed over, or the copy when the read failed; an
+    // older read is superseded by a newer one.
+    #[test]
+    fn edit_record_hands_over_the_record_read_again_or_the_copy() {
+        let mut view = UsersView::new(Schema::default(), &["objectId".into()]);
+        let copy = record(serde_json::json!({ "objectId": "A", "name": "old" }));
+        let first = view.read_then_edit(copy.clone()).ticket();
+        let second = view.read_then_edit(copy.clone()).ticket();
+        view.answer(record_answer(first, "A"));
+        assert!(view.take_edit_request().is_none(), "superseded");
+        view.answer(UsersAnswer::Record {
+            ticket: second,
+            object_id: "A".parse().unwrap(),
+            result: Err(ApiError::Timeout),
+        });
+        assert_eq!(view.take_edit_request(), Some(copy.clone()));
+        let third = view.read_then_edit(copy).ticket();
+        let fresh = record(serde_json::json!({ "objectId": "A", "name": "new" }));
+        view.answer(UsersAnswer::Record {
+            ticket: third,
+            object_id: "A".parse().unwrap(),
+            result: Ok(fresh.clone()),
+        });
+        assert_eq!(view.take_edit_request(), Some(fresh));
+        assert_eq!(view.take_edit_request(), None, "handed over once");
     }
 }
