@@ -371,21 +371,7 @@ impl AppState {
         base_updated: Option<i64>,
         changes: Changeset,
     ) -> Vec<Effect> {
-        let Some(session) = self.session.clone() else {
-            return Vec::new();
-        };
-        let id = self.next_id();
-        self.pending.save = Some(id);
-        vec![
-            Effect::SaveStarted(id),
-            Effect::Send(WorkerCommand::Save {
-                id,
-                session,
-                object_id,
-                base_updated,
-                changes,
-            }),
-        ]
+        self.send_save(SaveOf::Own, object_id, base_updated, changes)
     }
 
     /// The editor asked to load the record again.
@@ -690,13 +676,33 @@ impl AppState {
         base_updated: Option<i64>,
         changes: Changeset,
     ) -> Vec<Effect> {
+        self.send_save(SaveOf::Record, object_id, base_updated, changes)
+    }
+
+    /// Sends the checked save of one editor's `changes` with the session's token, awaiting its answer.
+    fn send_save(
+        &mut self,
+        of: SaveOf,
+        object_id: ObjectId,
+        base_updated: Option<i64>,
+        changes: Changeset,
+    ) -> Vec<Effect> {
         let Some(session) = self.session.clone() else {
             return Vec::new();
         };
         let id = self.next_id();
-        self.pending.record_save = Some(id);
+        let started = match of {
+            SaveOf::Own => {
+                self.pending.save = Some(id);
+                Effect::SaveStarted(id)
+            }
+            SaveOf::Record => {
+                self.pending.record_save = Some(id);
+                Effect::RecordSaveStarted(id)
+            }
+        };
         vec![
-            Effect::RecordSaveStarted(id),
+            started,
             Effect::Send(WorkerCommand::Save {
                 id,
                 session,
@@ -872,6 +878,13 @@ impl AppState {
         effects.push(Effect::FillIdentity(session.identity));
         effects
     }
+}
+
+/// Whose save [`AppState::send_save`] sends: the own profile's editor, or the admin's record editor.
+#[derive(Debug, Clone, Copy)]
+enum SaveOf {
+    Own,
+    Record,
 }
 
 /// Said under "your session has ended" when the server no longer knows the token (3064): on a real app a

@@ -884,27 +884,16 @@ async fn a_login_reply_with_an_unusable_token_or_object_id_is_decode() {
 /// sent to the server. A file whose objectId is none is not loaded at all (the id is parsed as it is read).
 #[test]
 fn a_remembered_session_with_an_unusable_token_is_forgotten_and_never_sent() {
-    use profile_editor::app::messages::{RequestId, WorkerCommand, WorkerEvent, event_channel};
-    use profile_editor::app::settings::{Connection, RememberedSession};
-    use profile_editor::app::worker::{WorkerDirs, WorkerHandle};
+    use profile_editor::app::messages::{RequestId, WorkerCommand, WorkerEvent};
+    use profile_editor::app::settings::RememberedSession;
 
-    let rig = crate::ui_support::Rig::new();
+    use crate::ui_support::{Rig, demo_connection, spawn_worker};
+
+    let rig = Rig::new();
     let dir = tempfile::tempdir().unwrap();
     let settings_dir = dir.path().join("config");
-    let (events_tx, events) = event_channel(egui::Context::default());
-    let worker = WorkerHandle::spawn(
-        WorkerDirs {
-            settings_dir: settings_dir.clone(),
-            data_dir: dir.path().join("data"),
-        },
-        events_tx,
-    )
-    .unwrap();
-    let connection = Connection::Remote {
-        server: rig.emulator.origin(),
-        app_id: Some(DEMO_APP_ID.to_owned()),
-        api_key: Some(DEMO_API_KEY.to_owned()),
-    };
+    let (worker, events) = spawn_worker(dir.path());
+    let connection = demo_connection(rig.emulator.origin());
     for object_id in ["", "A\nB", ".."] {
         let file = serde_json::json!({
             "connection_key": connection.key(),

@@ -7,23 +7,23 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use egui_kittest::kittest::Queryable as _;
-use profile_editor::app::messages::{RequestId, WorkerCommand, WorkerEvent, event_channel};
-use profile_editor::app::settings::{Connection, RememberedSession};
+use profile_editor::app::messages::{RequestId, WorkerCommand, WorkerEvent};
+use profile_editor::app::settings::RememberedSession;
 use profile_editor::app::users::{self, Ticket, UsersAnswer, UsersOutcome, UsersRequest};
-use profile_editor::app::worker::{WorkerDirs, WorkerHandle};
 use profile_editor::backendless::client::{
     Client, FindQuery, MAX_RESPONSE_BYTES, Password, UserToken,
 };
 use profile_editor::backendless::endpoint::Endpoint;
 use profile_editor::backendless::error::ApiError;
-use profile_editor::cli::{DEMO_API_KEY, DEMO_APP_ID};
 use profile_editor::model::schema::Schema;
 use profile_editor::ui::users::UsersView;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::helpers::ALICE;
-use crate::ui_support::{ANSWER_TIMEOUT, Rig, app, custom_args, type_into};
+use crate::ui_support::{
+    ANSWER_TIMEOUT, Rig, app, custom_args, demo_connection, spawn_worker, type_into,
+};
 
 /// What a fake server saw: connections accepted and the raw request heads.
 #[derive(Default)]
@@ -484,20 +484,8 @@ fn a_stale_session_end_does_not_forget_the_session_remembered_since() {
     });
     let dir = tempfile::tempdir().unwrap();
     let settings_dir = dir.path().join("config");
-    let (events_tx, events) = event_channel(egui::Context::default());
-    let worker = WorkerHandle::spawn(
-        WorkerDirs {
-            settings_dir: settings_dir.clone(),
-            data_dir: dir.path().join("data"),
-        },
-        events_tx,
-    )
-    .unwrap();
-    let connection = Connection::Remote {
-        server: rig.emulator.emulator.origin(),
-        app_id: Some(DEMO_APP_ID.to_owned()),
-        api_key: Some(DEMO_API_KEY.to_owned()),
-    };
+    let (worker, events) = spawn_worker(dir.path());
+    let connection = demo_connection(rig.emulator.emulator.origin());
     let login = |id: u64| {
         worker.send(WorkerCommand::Login {
             id: RequestId(id),

@@ -192,6 +192,14 @@ impl RecordingProxy {
             .clone()
     }
 
+    /// Every request with HTTP method `method` (`"PUT"`, ...) received so far, oldest first.
+    pub fn requests_with_method(&self, method: &str) -> Vec<RecordedRequest> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method == method)
+            .collect()
+    }
+
     /// The JSON bodies of every `PUT .../users/{id}` received so far, oldest first (an empty body as `{}`).
     pub fn update_bodies(&self) -> Vec<Value> {
         self.requests()

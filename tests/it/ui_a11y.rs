@@ -16,7 +16,8 @@ use profile_editor::ui::history::HISTORY_TITLE;
 
 use crate::helpers::{ADMIN, ALICE};
 use crate::ui_support::{
-    Rig, app, custom_args, log_in, step_until, text_input, wait_for_editor, wait_for_text,
+    Rig, app, custom_args, log_in, request_window_close, set_field, step_until, wait_for_editor,
+    wait_for_text,
 };
 
 /// Steps until `shown` holds, lets the screen settle for a few frames (a grid's first frame is a sizing
@@ -42,15 +43,6 @@ fn has(harness: &Harness<'static, App>, label: &str) -> bool {
 /// Clicks the control labelled `label` and lets the click land.
 fn click(harness: &mut Harness<'static, App>, label: &str) {
     harness.get_by_label(label).click();
-    harness.step();
-}
-
-/// Replaces the text of the grid field `name` (as assistive technology does).
-fn set_field(harness: &mut Harness<'static, App>, name: &str, text: &str) {
-    text_input(harness, name)
-        .unwrap_or_else(|| panic!("no text input {name:?}"))
-        .set_text_value_accesskit(text);
-    harness.step();
     harness.step();
 }
 
@@ -202,15 +194,7 @@ fn the_editor_its_dialogs_and_the_relogin_prompt_name_every_control() {
         !has(h, "Keep editing")
     });
 
-    let root = egui::ViewportId::ROOT;
-    harness
-        .input_mut()
-        .viewports
-        .entry(root)
-        .or_default()
-        .events
-        .push(egui::ViewportEvent::Close);
-    harness.step();
+    request_window_close(&mut harness);
     check_screen(
         &mut harness,
         "the unsaved-changes question before closing",

@@ -11,50 +11,9 @@ use serde_json::json;
 
 use crate::helpers::{ADMIN, BOB, spawn_emulator};
 use crate::ui_support::{
-    ANSWER_TIMEOUT, app, custom_args, log_in, step_until, text_input, wait_for_editor,
+    ANSWER_TIMEOUT, app, custom_args, log_in, open_bobs_record, request_window_close,
+    review_and_confirm, set_field, step_until, wait_for_editor,
 };
-
-/// Logs the admin in, switches to Users, selects Bob's row and opens it with "Edit record".
-fn open_bobs_record(harness: &mut Harness<'static, App>, fresh_login: bool) {
-    if fresh_login {
-        log_in(harness, ADMIN, false);
-    }
-    wait_for_editor(harness, ADMIN.0);
-    step_until(harness, "the Users switch", |h| {
-        h.query_by_label("Users").is_some()
-    });
-    harness.get_by_label("Users").click();
-    step_until(harness, "Bob's row", |h| {
-        h.query_by_label("Bob Builder").is_some()
-    });
-    harness.get_by_label("Bob Builder").click();
-    step_until(harness, "the inspector", |h| {
-        h.query_by_label("Edit record").is_some()
-    });
-    harness.get_by_label("Edit record").click();
-    step_until(harness, "Bob's record in the editor", |h| {
-        h.state().record_editor().is_some() && h.query_by_label("Editing bob@example.com").is_some()
-    });
-}
-
-/// Replaces the text of the grid field `name` (as assistive technology does).
-fn set_field(harness: &mut Harness<'static, App>, name: &str, text: &str) {
-    text_input(harness, name)
-        .unwrap_or_else(|| panic!("no text input {name:?}"))
-        .set_text_value_accesskit(text);
-    harness.step();
-    harness.step();
-}
-
-/// Opens the review with "Review & save…" and confirms it.
-fn review_and_confirm(harness: &mut Harness<'static, App>) {
-    harness.get_by_label("Review & save…").click();
-    step_until(harness, "the review", |h| {
-        h.query_by_label("Confirm save").is_some()
-    });
-    harness.get_by_label("Confirm save").click();
-    harness.step();
-}
 
 /// (1) The admin opens Bob's record, changes one field and saves: only that property is sent, to Bob's
 /// objectId, and the server has it.
@@ -63,7 +22,8 @@ async fn admin_edits_bobs_record_and_only_the_changed_property_is_sent() {
     let emulator = spawn_emulator().await;
     let dir = tempfile::tempdir().unwrap();
     let mut harness = app(dir.path(), custom_args(&emulator));
-    open_bobs_record(&mut harness, true);
+    log_in(&mut harness, ADMIN, false);
+    open_bobs_record(&mut harness);
     let bob_id = emulator.emulator.admin().object_id_of(BOB.0).unwrap();
     assert_eq!(harness.state().record_editor().unwrap().object_id(), bob_id);
 
@@ -76,12 +36,7 @@ async fn admin_edits_bobs_record_and_only_the_changed_property_is_sent() {
             .editor()
             .has_pending_edits()
     });
-    let puts: Vec<_> = emulator
-        .proxy
-        .requests()
-        .into_iter()
-        .filter(|r| r.method == "PUT")
-        .collect();
+    let puts = emulator.proxy.requests_with_method("PUT");
     assert_eq!(puts.len(), 1, "{puts:?}");
     assert!(puts[0].path.ends_with(&format!("/users/{bob_id}")));
     assert_eq!(
@@ -113,7 +68,8 @@ async fn a_change_the_owner_saved_meanwhile_opens_the_conflict_view() {
     let emulator = spawn_emulator().await;
     let dir = tempfile::tempdir().unwrap();
     let mut harness = app(dir.path(), custom_args(&emulator));
-    open_bobs_record(&mut harness, true);
+    log_in(&mut harness, ADMIN, false);
+    open_bobs_record(&mut harness);
     set_field(&mut harness, "name", "Bob the Admin's Pick");
 
     // Bob, in his own session, saves his own change to the same field.
@@ -187,7 +143,7 @@ async fn the_admins_draft_of_bob_survives_a_restart_and_stays_out_of_their_own_p
         wait_for_editor(&mut harness, ADMIN.0);
         set_field(&mut harness, "name", "Ada Drafted");
         wait_for_drafts(&mut harness, dir.path(), 1);
-        open_bobs_record(&mut harness, false);
+        open_bobs_record(&mut harness);
         set_field(&mut harness, "phoneNumber", "555-0777");
         wait_for_drafts(&mut harness, dir.path(), 2);
         // The app is dropped as a crash would leave it: no close, no flush.
@@ -205,7 +161,7 @@ async fn the_admins_draft_of_bob_survives_a_restart_and_stays_out_of_their_own_p
         vec![("name".to_owned(), "Ada Drafted".to_owned())]
     );
 
-    open_bobs_record(&mut harness, false);
+    open_bobs_record(&mut harness);
     step_until(&mut harness, "Bob's draft offered", |h| {
         h.state()
             .record_editor()
@@ -244,7 +200,8 @@ async fn reload_reads_again_and_back_to_users_asks_before_dropping_an_edit() {
     let emulator = spawn_emulator().await;
     let dir = tempfile::tempdir().unwrap();
     let mut harness = app(dir.path(), custom_args(&emulator));
-    open_bobs_record(&mut harness, true);
+    log_in(&mut harness, ADMIN, false);
+    open_bobs_record(&mut harness);
 
     emulator
         .update_as(BOB, &json!({"phoneNumber": "555-0300"}))
@@ -306,7 +263,8 @@ async fn a_refused_save_of_bobs_record_is_shown_at_the_field() {
     let emulator = spawn_emulator().await;
     let dir = tempfile::tempdir().unwrap();
     let mut harness = app(dir.path(), custom_args(&emulator));
-    open_bobs_record(&mut harness, true);
+    log_in(&mut harness, ADMIN, false);
+    open_bobs_record(&mut harness);
     set_field(&mut harness, "email", "alice@example.com");
     review_and_confirm(&mut harness);
     step_until(&mut harness, "the error at the email field", |h| {
@@ -338,7 +296,8 @@ async fn a_session_ended_during_the_save_asks_to_log_in_and_keeps_the_edit() {
     let emulator = spawn_emulator().await;
     let dir = tempfile::tempdir().unwrap();
     let mut harness = app(dir.path(), custom_args(&emulator));
-    open_bobs_record(&mut harness, true);
+    log_in(&mut harness, ADMIN, false);
+    open_bobs_record(&mut harness);
     set_field(&mut harness, "phoneNumber", "555-0404");
     emulator.emulator.admin().revoke_tokens(ADMIN.0).unwrap();
     for _ in 0..10 {
@@ -399,7 +358,7 @@ async fn after_a_session_ended_in_the_record_editor_both_edits_stay_and_nothing_
     log_in(&mut harness, ADMIN, false);
     wait_for_editor(&mut harness, ADMIN.0);
     set_field(&mut harness, "name", "Ada Pending");
-    open_bobs_record(&mut harness, false);
+    open_bobs_record(&mut harness);
     set_field(&mut harness, "phoneNumber", "555-0505");
     emulator.emulator.admin().revoke_tokens(ADMIN.0).unwrap();
     review_and_confirm(&mut harness);
@@ -414,15 +373,7 @@ async fn after_a_session_ended_in_the_record_editor_both_edits_stay_and_nothing_
     );
 
     // Closing the window under the prompt: asked, without "Save".
-    let root = egui::ViewportId::ROOT;
-    harness
-        .input_mut()
-        .viewports
-        .entry(root)
-        .or_default()
-        .events
-        .push(egui::ViewportEvent::Close);
-    harness.step();
+    request_window_close(&mut harness);
     step_until(&mut harness, "the close question", |h| {
         h.query_all_by_label_contains("your session has ended. Discard it and close the window?")
             .next()

@@ -18,8 +18,8 @@ use serde_json::json;
 
 use crate::helpers::{ADMIN, ALICE, BOB, spawn_emulator};
 use crate::ui_support::{
-    app, custom_args, log_in, settings_with_cloudcode_key, step_until, text_input, wait_for_editor,
-    wait_for_text,
+    app, custom_args, log_in, open_bobs_record, review_and_confirm, set_field,
+    settings_with_cloudcode_key, step_until, wait_for_editor, wait_for_text,
 };
 
 /// The journal's entries as the file holds them now.
@@ -30,22 +30,9 @@ fn journal(dir: &std::path::Path) -> Vec<Entry> {
     parsed.entries
 }
 
-/// Replaces the text of the grid field `name` (as assistive technology does).
-fn set_field(harness: &mut Harness<'static, App>, name: &str, text: &str) {
-    text_input(harness, name)
-        .unwrap_or_else(|| panic!("no text input {name:?}"))
-        .set_text_value_accesskit(text);
-    harness.step();
-    harness.step();
-}
-
 /// Opens the review with "Review & save…", confirms it and waits until nothing is pending.
 fn review_and_save(harness: &mut Harness<'static, App>) {
-    harness.get_by_label("Review & save…").click();
-    step_until(harness, "the review", |h| {
-        h.query_by_label("Confirm save").is_some()
-    });
-    harness.get_by_label("Confirm save").click();
+    review_and_confirm(harness);
     step_until(harness, "the save", |h| {
         !h.state().editor().unwrap().has_pending_edits()
     });
@@ -290,27 +277,9 @@ fn history_message(harness: &mut Harness<'static, App>) -> String {
 
 /// The admin opens Bob's record from Users, sets `name` to `name` and saves; then goes back to the table.
 fn admin_saves_bobs_name(harness: &mut Harness<'static, App>, name: &str) {
-    step_until(harness, "the Users switch", |h| {
-        h.query_by_label("Users").is_some()
-    });
-    harness.get_by_label("Users").click();
-    step_until(harness, "Bob's row", |h| {
-        h.query_by_label("Bob Builder").is_some()
-    });
-    harness.get_by_label("Bob Builder").click();
-    step_until(harness, "the inspector", |h| {
-        h.query_by_label("Edit record").is_some()
-    });
-    harness.get_by_label("Edit record").click();
-    step_until(harness, "Bob's record in the editor", |h| {
-        h.state().record_editor().is_some() && h.query_by_label("Editing bob@example.com").is_some()
-    });
+    open_bobs_record(harness);
     set_field(harness, "name", name);
-    harness.get_by_label("Review & save…").click();
-    step_until(harness, "the review", |h| {
-        h.query_by_label("Confirm save").is_some()
-    });
-    harness.get_by_label("Confirm save").click();
+    review_and_confirm(harness);
     step_until(harness, "the save", |h| {
         h.state()
             .record_editor()
@@ -394,12 +363,7 @@ async fn an_admins_save_of_another_record_is_reverted_in_the_record_editor_throu
             .record_editor()
             .is_some_and(|editor| !editor.editor().has_pending_edits())
     });
-    let puts: Vec<_> = emulator
-        .proxy
-        .requests()
-        .into_iter()
-        .filter(|r| r.method == "PUT")
-        .collect();
+    let puts = emulator.proxy.requests_with_method("PUT");
     assert_eq!(puts.len(), 2, "{puts:?}");
     assert!(
         puts[1].path.ends_with(&format!("/users/{bob_id}")),

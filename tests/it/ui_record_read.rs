@@ -3,37 +3,14 @@
 //! the logged-in user may no longer read this user's record, not 1013's sentence about reading records in
 //! general.
 
-use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-use profile_editor::app::App;
 use profile_editor::backendless::{Client, Endpoint};
 use profile_editor::cli::{DEMO_API_KEY, DEMO_APP_ID, DEMO_CLOUDCODE_KEY};
 
 use crate::helpers::{ADMIN, spawn_emulator};
 use crate::ui_support::{
-    app, custom_args, log_in, step_until, text_input, wait_for_editor, wait_for_text,
+    app, custom_args, log_in, open_bobs_record, review_and_confirm, set_field, wait_for_text,
 };
-
-/// Logs the admin in, switches to Users, selects Bob's row and opens it with "Edit record".
-fn open_bobs_record(harness: &mut Harness<'static, App>) {
-    log_in(harness, ADMIN, false);
-    wait_for_editor(harness, ADMIN.0);
-    step_until(harness, "the Users switch", |h| {
-        h.query_by_label("Users").is_some()
-    });
-    harness.get_by_label("Users").click();
-    step_until(harness, "Bob's row", |h| {
-        h.query_by_label("Bob Builder").is_some()
-    });
-    harness.get_by_label("Bob Builder").click();
-    step_until(harness, "the inspector", |h| {
-        h.query_by_label("Edit record").is_some()
-    });
-    harness.get_by_label("Edit record").click();
-    step_until(harness, "Bob's record in the editor", |h| {
-        h.state().record_editor().is_some() && h.query_by_label("Editing bob@example.com").is_some()
-    });
-}
 
 /// The admin opens Bob's record and edits it; meanwhile the Admin role is taken from them; the save's
 /// re-read of Bob's record is refused (1013) and the banner says they may no longer read this record.
@@ -42,12 +19,9 @@ async fn a_refused_reread_of_one_record_says_this_users_record_may_no_longer_be_
     let emulator = spawn_emulator().await;
     let dir = tempfile::tempdir().unwrap();
     let mut harness = app(dir.path(), custom_args(&emulator));
+    log_in(&mut harness, ADMIN, false);
     open_bobs_record(&mut harness);
-    text_input(&harness, "name")
-        .expect("the name field")
-        .set_text_value_accesskit("Bob Renamed");
-    harness.step();
-    harness.step();
+    set_field(&mut harness, "name", "Bob Renamed");
 
     let endpoint =
         Endpoint::parse(&emulator.origin(), Some(DEMO_APP_ID), Some(DEMO_API_KEY)).unwrap();
@@ -59,11 +33,7 @@ async fn a_refused_reread_of_one_record_says_this_users_record_may_no_longer_be_
         .await
         .unwrap();
 
-    harness.get_by_label("Review & save…").click();
-    step_until(&mut harness, "the review", |h| {
-        h.query_by_label("Confirm save").is_some()
-    });
-    harness.get_by_label("Confirm save").click();
+    review_and_confirm(&mut harness);
     wait_for_text(&mut harness, "You may no longer read this user's record");
     assert!(
         harness

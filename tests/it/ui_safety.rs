@@ -400,34 +400,9 @@ mod app {
 
     use crate::helpers::{ALICE, BOB, spawn_emulator};
     use crate::ui_support::{
-        ANSWER_TIMEOUT, app, custom_args, log_in, step_until, wait_for_editor, wait_for_text,
+        ANSWER_TIMEOUT, app, connection_key, custom_args, leave_a_draft, log_in, pending_name,
+        request_window_close, retype, step_until, wait_for_editor, wait_for_text,
     };
-
-    /// Replaces the text of the editor field `label` by typing, as a user does.
-    fn retype(harness: &mut Harness<'static, App>, label: &str, text: &str) {
-        harness.get_by_label(label).focus();
-        harness.step();
-        harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-        harness.step();
-        harness.get_by_label(label).type_text(text);
-        harness.step();
-    }
-
-    /// The connection key of the logged-in session.
-    fn connection_key(harness: &Harness<'static, App>) -> String {
-        harness
-            .state()
-            .state()
-            .session()
-            .expect("logged in")
-            .connection
-            .key()
-    }
-
-    fn pending_name(harness: &Harness<'static, App>) -> Option<serde_json::Value> {
-        let changes = harness.state().editor()?.session().changeset().ok()?;
-        changes.get("name").cloned()
-    }
 
     /// Typing writes a draft (debounced) without saving; the app is dropped as a crash would; another
     /// user on a new instance sees nothing of it; Alice on a new instance gets the banner, restores, and
@@ -437,18 +412,8 @@ mod app {
         let emulator = spawn_emulator().await;
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
-        let key = {
-            let mut harness = app(dir.path(), custom_args(&emulator));
-            log_in(&mut harness, ALICE, false);
-            wait_for_editor(&mut harness, ALICE.0);
-            retype(&mut harness, "name", "Alice Drafted");
-            let key = connection_key(&harness);
-            step_until(&mut harness, "the draft on disk", |_| {
-                draft::load(&data, &key, ALICE.0).is_some()
-            });
-            key
-            // Dropped without saving: like a crash, nothing else runs.
-        };
+        // The app ran once and was dropped without saving, as a crash would.
+        let key = leave_a_draft(dir.path(), custom_args(&emulator), ALICE, "Alice Drafted");
         let on_disk = draft::load(&data, &key, ALICE.0).unwrap();
         assert_eq!(on_disk.edits.len(), 1);
         assert_eq!(on_disk.edits[0].text, "Alice Drafted");
@@ -618,14 +583,7 @@ mod app {
         });
 
         let root = egui::ViewportId::ROOT;
-        harness
-            .input_mut()
-            .viewports
-            .entry(root)
-            .or_default()
-            .events
-            .push(egui::ViewportEvent::Close);
-        harness.step();
+        request_window_close(&mut harness);
         let commands = &harness.output().viewport_output[&root].commands;
         assert!(
             commands.contains(&egui::ViewportCommand::CancelClose),
@@ -648,7 +606,9 @@ mod app {
     // Issue 14: no disk I/O on the UI thread. Drafts, settings and the profile export go to the app's
     // disk worker; the UI never waits on it, and closing the app lets its queued writes land.
 
-    /// Logs Alice in to a new app in `dir` and returns it with her draft's connection key.
+    /// Logs Alice in to a new app in `dir` and returns it with her draft's connection key, once the
+    /// editor's draft read has been answered: a test that holds the disk next must not hold that read too
+    /// (while it is out, typing is not written as a draft).
     fn alice_app(
         dir: &std::path::Path,
         emulator: &crate::helpers::TestEmulator,
@@ -656,6 +616,9 @@ mod app {
         let mut harness = app(dir, custom_args(emulator));
         log_in(&mut harness, ALICE, false);
         wait_for_editor(&mut harness, ALICE.0);
+        assert!(harness.state().disk().wait_idle(ANSWER_TIMEOUT));
+        harness.step();
+        harness.step();
         let key = connection_key(&harness);
         (harness, key)
     }

@@ -10,8 +10,10 @@ use std::time::{Duration, Instant};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
-use profile_editor::app::settings::{ConnectionKind, Settings};
+use profile_editor::app::messages::{WorkerEvent, event_channel};
+use profile_editor::app::settings::{Connection, ConnectionKind, Settings};
 use profile_editor::app::state::Screen;
+use profile_editor::app::worker::{WorkerDirs, WorkerHandle};
 use profile_editor::app::{App, AppOptions};
 use profile_editor::backendless::client::{Client, Password, UserToken};
 use profile_editor::backendless::endpoint::Endpoint;
@@ -20,9 +22,10 @@ use profile_editor::cli::{ConnectionArgs, DEMO_API_KEY, DEMO_APP_ID, DEMO_CLOUDC
 use profile_editor::emulator::EmulatorConfig;
 use profile_editor::model::record::UserRecord;
 use profile_editor::model::schema::Schema;
+use profile_editor::profile::draft;
 use profile_editor::ui::editor::{EditorAction, EditorView};
 
-use crate::helpers::{TestEmulator, spawn_emulator_with};
+use crate::helpers::{ADMIN, TestEmulator, spawn_emulator_with};
 
 /// How long an answer from the worker may take (debug builds, two shared cores).
 pub(crate) const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
@@ -311,6 +314,125 @@ pub(crate) fn wait_for_save(harness: &mut Harness<'static, App>) {
         !own_editor(h).session().is_saving()
     });
     settle(harness);
+}
+
+/// Clicks "Review & save…" (own editor or record editor), waits for the review and clicks "Confirm save";
+/// the caller waits for what the save leads to.
+pub(crate) fn review_and_confirm(harness: &mut Harness<'static, App>) {
+    harness.get_by_label("Review & save…").click();
+    step_until(harness, "the review", |h| {
+        h.query_by_label("Confirm save").is_some()
+    });
+    harness.get_by_label("Confirm save").click();
+    harness.step();
+}
+
+/// Replaces the text of the editor field `label` by typing (select all, then type), as a user does.
+pub(crate) fn retype(harness: &mut Harness<'static, App>, label: &str, text: &str) {
+    harness.get_by_label(label).focus();
+    harness.step();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.step();
+    harness.get_by_label(label).type_text(text);
+    harness.step();
+}
+
+/// The pending value of `name` in the own-profile editor (none without an editor or a pending edit).
+pub(crate) fn pending_name(harness: &Harness<'static, App>) -> Option<serde_json::Value> {
+    let changes = harness.state().editor()?.session().changeset().ok()?;
+    changes.get("name").cloned()
+}
+
+/// The connection key of the logged-in session (what drafts are stored under).
+pub(crate) fn connection_key(harness: &Harness<'static, App>) -> String {
+    harness
+        .state()
+        .state()
+        .session()
+        .expect("logged in")
+        .connection
+        .key()
+}
+
+/// Runs the app in `dir` once: `user` logs in, retypes their name as `name` and the app is dropped without
+/// saving (as a crash would: nothing else runs) once the draft is on disk. Returns the connection key the
+/// draft is stored under.
+pub(crate) fn leave_a_draft(
+    dir: &Path,
+    connection: ConnectionArgs,
+    user: (&str, &str),
+    name: &str,
+) -> String {
+    let mut harness = app(dir, connection);
+    log_in(&mut harness, user, false);
+    wait_for_editor(&mut harness, user.0);
+    retype(&mut harness, "name", name);
+    let key = connection_key(&harness);
+    let data = dir.join("data");
+    step_until(&mut harness, "the draft on disk", |_| {
+        draft::load(&data, &key, user.0).is_some()
+    });
+    key
+}
+
+/// Asks to close the app's window (as the window manager's close button does) and runs one frame.
+pub(crate) fn request_window_close(harness: &mut Harness<'static, App>) {
+    harness
+        .input_mut()
+        .viewports
+        .entry(egui::ViewportId::ROOT)
+        .or_default()
+        .events
+        .push(egui::ViewportEvent::Close);
+    harness.step();
+}
+
+// ------------------------------------------------------------------------------------------------
+// The admin's record editor.
+
+/// With the admin logged in: waits for their own editor, switches to Users, selects Bob's row, opens it
+/// with "Edit record" and waits until Bob's record shows in the record editor.
+pub(crate) fn open_bobs_record(harness: &mut Harness<'static, App>) {
+    wait_for_editor(harness, ADMIN.0);
+    step_until(harness, "the Users switch", |h| {
+        h.query_by_label("Users").is_some()
+    });
+    harness.get_by_label("Users").click();
+    step_until(harness, "Bob's row", |h| {
+        h.query_by_label("Bob Builder").is_some()
+    });
+    harness.get_by_label("Bob Builder").click();
+    step_until(harness, "the inspector", |h| {
+        h.query_by_label("Edit record").is_some()
+    });
+    harness.get_by_label("Edit record").click();
+    step_until(harness, "Bob's record in the editor", |h| {
+        h.state().record_editor().is_some() && h.query_by_label("Editing bob@example.com").is_some()
+    });
+}
+
+// ------------------------------------------------------------------------------------------------
+// The app's worker alone, with the test playing the app's part.
+
+/// The app's worker with its settings in `dir/config` and its data in `dir/data` (as [`app`] has them), and
+/// the receiver of its events.
+pub(crate) fn spawn_worker(dir: &Path) -> (WorkerHandle, std::sync::mpsc::Receiver<WorkerEvent>) {
+    let (events_tx, events) = event_channel(egui::Context::default());
+    let dirs = WorkerDirs {
+        settings_dir: dir.join("config"),
+        data_dir: dir.join("data"),
+    };
+    let worker = WorkerHandle::spawn(dirs, events_tx).unwrap();
+    (worker, events)
+}
+
+/// The connection to the demo application on the server at `origin`, as the worker is given it.
+pub(crate) fn demo_connection(origin: String) -> Connection {
+    Connection::Remote {
+        server: origin,
+        app_id: Some(DEMO_APP_ID.to_owned()),
+        api_key: Some(DEMO_API_KEY.to_owned()),
+    }
 }
 
 /// A TCP forwarder on 127.0.0.1 in front of a server, whose target can be changed or taken away while the
