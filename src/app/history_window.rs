@@ -20,14 +20,10 @@ use crate::users_admin::requests::Ticket;
 /// The export's default file name in the data dir.
 pub const EXPORT_FILE: &str = "history-export.json";
 
-/// The first number of the tickets of the reads before a revert. They are the app's, not the Users
-/// browser's (whose tickets count up from 1 and never get near it), so their answers never reach it.
-const REVERT_TICKETS: u64 = 1 << 62;
-
 /// An admin's revert of another user's record, waiting for the record to be read again.
 #[derive(Debug, Clone)]
 pub(super) struct RevertRead {
-    /// The read's ticket (one of [`REVERT_TICKETS`]).
+    /// The read's ticket: the app's own ([`Ticket::for_app`]), so the Users view never takes its answer.
     ticket: Ticket,
     /// Who asked, on which connection: an answer arriving after a logout or another login is dropped.
     asked_by: Reverter,
@@ -189,7 +185,7 @@ impl App {
         } else {
             entry.record.clone()
         };
-        let ticket = Ticket::new(REVERT_TICKETS + self.state.next_request_id().0);
+        let ticket = Ticket::for_app(self.state.next_request_id().0);
         self.revert_read = Some(RevertRead {
             ticket,
             asked_by: self.reverter(),

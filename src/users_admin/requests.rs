@@ -17,15 +17,26 @@ use crate::backendless::wire::PropertyDescriptor;
 use crate::model::ids::ObjectId;
 use crate::model::record::UserRecord;
 
-/// Names one request of the Users browser; its answer repeats it. Issued by [`Tickets::issue`], never
-/// reused within one view.
+/// Names one request of the Users browser's kind; its answer repeats it. The browser's are issued by
+/// [`Tickets::issue`] and never reused within one view; the app's own (a read it makes for another window,
+/// e.g. History's revert) are [`Ticket::for_app`], which no view ever awaits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Ticket(u64);
 
+/// The bit of a [`Ticket`] that says the app asked, not a view: a view's tickets count up from 1 and
+/// never reach it, so an app ticket is never one a view awaits (and the ticket stays one word).
+const APP_ASKED: u64 = 1 << 63;
+
 impl Ticket {
-    /// A ticket with this number (answers built outside a view: tests, the state machine's own tests).
+    /// A browser ticket with this number (answers built outside a view: tests, the state machine's own
+    /// tests).
     pub const fn new(number: u64) -> Self {
-        Self(number)
+        Self(number & !APP_ASKED)
+    }
+
+    /// The app's own ticket `number`: its answer is the app's, never a view's.
+    pub const fn for_app(number: u64) -> Self {
+        Self(number | APP_ASKED)
     }
 }
 
@@ -315,7 +326,7 @@ impl Tickets {
         self.awaiting
             .retain(|_, old| !old.is_superseded_by(&awaited));
         self.last += 1;
-        let ticket = Ticket(self.last);
+        let ticket = Ticket::new(self.last);
         self.awaiting.insert(ticket, awaited);
         ticket
     }
@@ -375,6 +386,13 @@ mod tests {
         assert_eq!(tickets.accept(count), Some(Awaited::Count));
         assert_eq!(tickets.accept(page), None, "an answer is applied once");
         assert_eq!(tickets.accept(Ticket::new(99)), None, "never issued");
+        let issued = tickets.issue(Awaited::Schema);
+        assert_eq!(
+            tickets.accept(Ticket::for_app(issued.0)),
+            None,
+            "the app's own ticket is never a view's, whatever its number"
+        );
+        assert_eq!(tickets.accept(issued), Some(Awaited::Schema));
     }
 
     #[test]

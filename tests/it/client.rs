@@ -13,7 +13,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use crate::helpers::{ADMIN, ALICE, BOB, TestEmulator, spawn_emulator, spawn_emulator_with};
 
 /// A key-in-path client for the emulator, through the recording proxy (what it sends is observable).
-fn recording_client(emu: &TestEmulator) -> Client {
+pub(crate) fn recording_client(emu: &TestEmulator) -> Client {
     let endpoint = Endpoint::parse(&emu.origin(), Some(DEMO_APP_ID), Some(DEMO_API_KEY)).unwrap();
     Client::new(endpoint)
 }
@@ -29,11 +29,15 @@ fn client(emu: &TestEmulator) -> Client {
     Client::new(endpoint)
 }
 
-fn password(p: &str) -> Password {
+pub(crate) fn password(p: &str) -> Password {
     Password::new(p.to_owned())
 }
 
-async fn login(client: &Client, (identity, pass): (&str, &str)) -> (UserRecord, UserToken) {
+/// Logs `identity` in with `client`: the record and the token.
+pub(crate) async fn login(
+    client: &Client,
+    (identity, pass): (&str, &str),
+) -> (UserRecord, UserToken) {
     let reply = client
         .login(identity, &password(pass))
         .await

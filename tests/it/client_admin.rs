@@ -1,33 +1,15 @@
 //! issue 12: the client's account and admin calls against the emulator on port 0: restore password, verify
 //! password, status, roles, users by role, delete, and the CloudCode-key client they need.
 
-use profile_editor::backendless::{ApiError, Client, Endpoint, FindQuery, Password, UserToken};
-use profile_editor::cli::{DEMO_API_KEY, DEMO_APP_ID, DEMO_CLOUDCODE_KEY};
-use profile_editor::model::UserRecord;
+use profile_editor::backendless::{ApiError, Client, Endpoint, FindQuery};
+use profile_editor::cli::DEMO_CLOUDCODE_KEY;
 
+use crate::client::{login, password, recording_client as client};
 use crate::helpers::{ADMIN, ALICE, BOB, TestEmulator, spawn_emulator};
-
-/// A key-in-path client for the emulator, through the recording proxy (what it sends is observable).
-fn client(emu: &TestEmulator) -> Client {
-    let endpoint = Endpoint::parse(&emu.origin(), Some(DEMO_APP_ID), Some(DEMO_API_KEY)).unwrap();
-    Client::new(endpoint)
-}
 
 /// The same, with the demo CloudCode key.
 fn cloudcode_client(emu: &TestEmulator) -> Client {
     client(emu).with_cloudcode_key(DEMO_CLOUDCODE_KEY).unwrap()
-}
-
-fn password(p: &str) -> Password {
-    Password::new(p.to_owned())
-}
-
-async fn login(client: &Client, (identity, pass): (&str, &str)) -> (UserRecord, UserToken) {
-    let reply = client
-        .login(identity, &password(pass))
-        .await
-        .unwrap_or_else(|e| panic!("login {identity}: {e:?}"));
-    (reply.user, reply.token)
 }
 
 /// Paths (without query) of the requests the proxy saw, with the keys cut off: `users/login`, ...

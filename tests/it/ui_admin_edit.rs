@@ -11,8 +11,9 @@ use serde_json::json;
 
 use crate::helpers::{ADMIN, BOB, spawn_emulator};
 use crate::ui_support::{
-    ANSWER_TIMEOUT, app, custom_args, log_in, open_bobs_record, request_window_close,
-    review_and_confirm, set_field, step_until, wait_for_editor,
+    ANSWER_TIMEOUT, app, custom_args, log_in, open_bobs_record, record_edits_pending,
+    request_window_close, review_and_confirm, set_field, step_until, wait_for_editor,
+    wait_for_record_saved,
 };
 
 /// (1) The admin opens Bob's record, changes one field and saves: only that property is sent, to Bob's
@@ -29,13 +30,7 @@ async fn admin_edits_bobs_record_and_only_the_changed_property_is_sent() {
 
     set_field(&mut harness, "phoneNumber", "555-0199");
     review_and_confirm(&mut harness);
-    step_until(&mut harness, "the save", |h| {
-        !h.state()
-            .record_editor()
-            .unwrap()
-            .editor()
-            .has_pending_edits()
-    });
+    wait_for_record_saved(&mut harness, "the save");
     let puts = emulator.proxy.requests_with_method("PUT");
     assert_eq!(puts.len(), 1, "{puts:?}");
     assert!(puts[0].path.ends_with(&format!("/users/{bob_id}")));
@@ -93,14 +88,7 @@ async fn a_change_the_owner_saved_meanwhile_opens_the_conflict_view() {
     assert!(emulator.recorded_update_bodies().is_empty());
     assert_eq!(emulator.record_as(BOB).await["name"], "Bob's Own Choice");
     // The admin's edit is kept.
-    assert!(
-        harness
-            .state()
-            .record_editor()
-            .unwrap()
-            .editor()
-            .has_pending_edits()
-    );
+    assert!(record_edits_pending(&harness));
 }
 
 /// Steps until the data dir holds `count` draft files (the debounce waits for a pause in typing).
@@ -231,14 +219,7 @@ async fn reload_reads_again_and_back_to_users_asks_before_dropping_an_edit() {
     harness.get_by_label("Cancel").click();
     harness.step();
     harness.step();
-    assert!(
-        harness
-            .state()
-            .record_editor()
-            .unwrap()
-            .editor()
-            .has_pending_edits()
-    );
+    assert!(record_edits_pending(&harness));
 
     harness.get_by_label("⬅ Back to users").click();
     step_until(&mut harness, "the unsaved-changes question", |h| {
@@ -317,14 +298,7 @@ async fn a_session_ended_during_the_save_asks_to_log_in_and_keeps_the_edit() {
             .next()
             .is_some()
     });
-    assert!(
-        harness
-            .state()
-            .record_editor()
-            .unwrap()
-            .editor()
-            .has_pending_edits()
-    );
+    assert!(record_edits_pending(&harness));
 
     log_in(&mut harness, ADMIN, false);
     step_until(&mut harness, "the record editor back", |h| {
@@ -332,13 +306,7 @@ async fn a_session_ended_during_the_save_asks_to_log_in_and_keeps_the_edit() {
             && h.query_by_label("Review & save…").is_some()
     });
     review_and_confirm(&mut harness);
-    step_until(&mut harness, "the save", |h| {
-        !h.state()
-            .record_editor()
-            .unwrap()
-            .editor()
-            .has_pending_edits()
-    });
+    wait_for_record_saved(&mut harness, "the save");
     assert_eq!(
         emulator.recorded_update_bodies().last(),
         Some(&json!({"phoneNumber": "555-0404"}))

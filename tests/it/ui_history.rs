@@ -18,8 +18,9 @@ use serde_json::json;
 
 use crate::helpers::{ADMIN, ALICE, BOB, spawn_emulator};
 use crate::ui_support::{
-    app, custom_args, log_in, open_bobs_record, review_and_confirm, set_field,
-    settings_with_cloudcode_key, step_until, wait_for_editor, wait_for_text,
+    app, custom_args, log_in, open_bobs_record, record_edits_pending, review_and_confirm,
+    set_field, settings_with_cloudcode_key, step_until, wait_for_editor, wait_for_record_saved,
+    wait_for_text,
 };
 
 /// The journal's entries as the file holds them now.
@@ -280,11 +281,7 @@ fn admin_saves_bobs_name(harness: &mut Harness<'static, App>, name: &str) {
     open_bobs_record(harness);
     set_field(harness, "name", name);
     review_and_confirm(harness);
-    step_until(harness, "the save", |h| {
-        h.state()
-            .record_editor()
-            .is_some_and(|editor| !editor.editor().has_pending_edits())
-    });
+    wait_for_record_saved(harness, "the save");
     harness.get_by_label("⬅ Back to users").click();
     step_until(harness, "the Users table", |h| {
         h.state().record_editor().is_none()
@@ -324,11 +321,11 @@ async fn an_admins_save_of_another_record_is_reverted_in_the_record_editor_throu
     open_history(&mut harness);
     wait_for_text(&mut harness, "name: Bob Builder → Robert Builder");
     harness.get_by_label(REVERT_BUTTON).click();
-    step_until(&mut harness, "Bob's record with the revert pending", |h| {
-        h.state()
-            .record_editor()
-            .is_some_and(|editor| editor.editor().has_pending_edits())
-    });
+    step_until(
+        &mut harness,
+        "Bob's record with the revert pending",
+        record_edits_pending,
+    );
     let editor = harness.state().record_editor().unwrap();
     assert_eq!(editor.object_id(), bob_id);
     // Read again: the base is the record as saved, and the old value is the pending edit.
@@ -358,11 +355,7 @@ async fn an_admins_save_of_another_record_is_reverted_in_the_record_editor_throu
     });
     wait_for_text(&mut harness, "Bob Builder");
     harness.get_by_label("Confirm save").click();
-    step_until(&mut harness, "the revert's save", |h| {
-        h.state()
-            .record_editor()
-            .is_some_and(|editor| !editor.editor().has_pending_edits())
-    });
+    wait_for_record_saved(&mut harness, "the revert's save");
     let puts = emulator.proxy.requests_with_method("PUT");
     assert_eq!(puts.len(), 2, "{puts:?}");
     assert!(

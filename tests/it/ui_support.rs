@@ -390,6 +390,23 @@ pub(crate) fn request_window_close(harness: &mut Harness<'static, App>) {
 // ------------------------------------------------------------------------------------------------
 // The admin's record editor.
 
+/// Whether the admin's record editor is open with edits not saved yet.
+pub(crate) fn record_edits_pending(harness: &Harness<'static, App>) -> bool {
+    harness
+        .state()
+        .record_editor()
+        .is_some_and(|editor| editor.editor().has_pending_edits())
+}
+
+/// Steps until the record editor is open with nothing pending: its save (`what`) has landed.
+pub(crate) fn wait_for_record_saved(harness: &mut Harness<'static, App>, what: &str) {
+    step_until(harness, what, |h| {
+        h.state()
+            .record_editor()
+            .is_some_and(|editor| !editor.editor().has_pending_edits())
+    });
+}
+
 /// With the admin logged in: waits for their own editor, switches to Users, selects Bob's row, opens it
 /// with "Edit record" and waits until Bob's record shows in the record editor.
 pub(crate) fn open_bobs_record(harness: &mut Harness<'static, App>) {
